@@ -1,0 +1,3 @@
+export * from './kinds.js';
+export * from './identity.js';
+export * from './errors.js';
