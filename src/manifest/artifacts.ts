@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, extname, resolve } from 'node:path';
+import { unzipSync } from 'fflate';
+import type { AnyResource } from '../model/index.js';
+import { listFilesSorted, zipFolderDeterministic } from './zip.js';
+
+/**
+ * Absolute path of a Model's or Orchestration's `spec.path` (relative to the manifest file it came from),
+ * or of an Assay's `spec.baseline.file`.
+ */
+export function artifactPath(root: string, resource: AnyResource | { kind: string; spec: unknown; source?: { file: string } }): string {
+  const spec = resource.spec as { path?: string; baseline?: { file?: string } };
+  const rel = spec.path ?? spec.baseline?.file;
+  if (typeof rel !== 'string') throw new Error(`${resource.kind} has no artifact path`);
+  const manifestDir = resource.source ? dirname(resolve(root, resource.source.file)) : resolve(root);
+  return resolve(manifestDir, rel);
+}
+
+export const sha256Hex = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+export type ArtifactResult = { sha256: string } | { problem: string };
+
+/** sha256 of a model file (a folder is hashed as its deterministic zip). */
+export function hashModelArtifact(abs: string): ArtifactResult {
+  const st = statOrNull(abs);
+  if (!st) return { problem: `artifact not found: ${abs}` };
+  if (st.isDirectory()) return { sha256: sha256Hex(zipFolderDeterministic(abs)) };
+  return { sha256: sha256Hex(readFileSync(abs)) };
+}
+
+/**
+ * sha256 of an orchestration: a folder is zipped deterministically, a `.zip` is hashed as is. Either must
+ * hold a `main.py` (at the root, else in a subfolder) and at most one `requirements.txt`.
+ */
+export function hashOrchestration(abs: string): ArtifactResult {
+  const st = statOrNull(abs);
+  if (!st) return { problem: `orchestration not found: ${abs}` };
+  let names: string[];
+  let bytes: Uint8Array;
+  if (st.isDirectory()) {
+    names = listFilesSorted(abs);
+    bytes = zipFolderDeterministic(abs);
+  } else if (extname(abs).toLowerCase() === '.zip') {
+    bytes = readFileSync(abs);
+    names = [];
+    try {
+      unzipSync(bytes, {
+        filter: (f) => {
+          names.push(f.name);
+          return false; // list only, never inflate here
+        },
+      });
+    } catch (e) {
+      return { problem: `not a readable zip file (${(e as Error).message})` };
+    }
+  } else {
+    return { problem: 'an orchestration path must be a folder or a .zip file' };
+  }
+  const base = (n: string) => n.split('/').pop();
+  if (!names.some((n) => base(n) === 'main.py')) return { problem: 'orchestration has no main.py' };
+  if (names.filter((n) => base(n) === 'requirements.txt').length > 1) return { problem: 'orchestration has more than one requirements.txt' };
+  return { sha256: sha256Hex(bytes) };
+}
+
+function statOrNull(abs: string) {
+  try {
+    return statSync(abs);
+  } catch {
+    return null;
+  }
+}
