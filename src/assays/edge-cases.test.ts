@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tableToIPC, tableFromArrays, vectorFromArray, makeTable, List, Field, Float32 } from 'apache-arrow';
+import { tableToIPC, tableFromArrays, vectorFromArray, Table, List, Field, Float32 } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { JoeyError } from '../model/index.js';
 import {
@@ -165,7 +165,7 @@ describe('readValuesFile', () => {
     expect(Array.from(await readValuesFile(write('b.arrow', tableToIPC(two, 'stream')), { column: 'b' }))).toEqual([7]);
     await expect(readValuesFile(write('c.arrow', tableToIPC(two, 'file')))).rejects.toThrow(/has 2 columns/);
     const listType = new List(new Field('item', new Float32(), true));
-    const lists = makeTable({ 'out.variable': vectorFromArray([[1.5, 9], [2.5, 8]], listType) });
+    const lists = new Table({ 'out.variable': vectorFromArray([[1.5, 9], [2.5, 8]], listType) });
     expect(Array.from(await readValuesFile(write('d.arrow', tableToIPC(lists, 'file'))))).toEqual([1.5, 2.5]);
     expect(Array.from(await readValuesFile(write('d.arrow', tableToIPC(lists, 'file')), { index: 1 }))).toEqual([9, 8]);
   });
