@@ -1,0 +1,121 @@
+import * as arrow from 'apache-arrow';
+import { rowWidth, type Column, type Frame } from './frame.js';
+import { tensorVector } from './validations.js';
+
+/** An inference's answer: every row shares the request's `time` (epoch ms). */
+export interface ResultFrame extends Frame {
+  time: number;
+  /** The `dataset` selection left `time` out. */
+  omitTime?: boolean;
+}
+
+// ------------------------------------------------------------------------------------------------ Arrow
+
+/** Arrow IPC (`file` or `stream`) of a result: `time` as timestamp[ms], tensors as lists, flags as bool. */
+export function encodeArrow(result: ResultFrame, format: 'file' | 'stream' = 'file'): Uint8Array {
+  return arrow.tableToIPC(toArrowTable(result), format);
+}
+
+export function toArrowTable(result: ResultFrame): arrow.Table {
+  const n = result.numRows;
+  const vectors: Record<string, arrow.Vector> = {};
+  const times = new BigInt64Array(n).fill(BigInt(result.time));
+  if (!result.omitTime) vectors.time = arrow.makeVector(arrow.makeData({ type: new arrow.TimestampMillisecond(), length: n, data: times }));
+  for (const [name, col] of result.columns) vectors[name] = columnVector(col, n);
+  return new arrow.Table(vectors);
+}
+
+export function columnVector(col: Column, n: number): arrow.Vector {
+  if (col.arrow) return col.arrow;
+  if (col.kind === 'tensor') {
+    if (col.type === 'bool') {
+      return arrow.vectorFromArray(Array.from(col.data as Uint8Array, (v) => v === 1), new arrow.Bool());
+    }
+    const v = tensorVector(col, n);
+    if (v) return v;
+    return arrow.vectorFromArray(rows(col, n));
+  }
+  const sample = col.data.find((v) => v !== null && v !== undefined);
+  if (sample === undefined) return arrow.vectorFromArray(col.data, new arrow.Utf8());
+  if (typeof sample === 'object' && !Array.isArray(sample)) {
+    return arrow.vectorFromArray(col.data.map((v) => (v === null || v === undefined ? null : JSON.stringify(v))), new arrow.Utf8());
+  }
+  try {
+    return arrow.vectorFromArray(col.data);
+  } catch {
+    return arrow.vectorFromArray(col.data.map((v) => (v === null || v === undefined ? null : JSON.stringify(v))), new arrow.Utf8());
+  }
+}
+
+function rows(col: Extract<Column, { kind: 'tensor' }>, n: number): unknown[] {
+  const out: unknown[] = [];
+  for (let r = 0; r < n; r++) out.push(cellNested(col, r));
+  return out;
+}
+
+function cellNested(col: Extract<Column, { kind: 'tensor' }>, r: number): unknown {
+  const w = rowWidth(col.shape);
+  const flat = Array.from(col.data.subarray(r * w, r * w + w) as ArrayLike<number>, Number);
+  const nest = (a: number[], shape: number[]): unknown[] => {
+    if (shape.length <= 1) return a;
+    const inner = rowWidth(shape.slice(1));
+    return Array.from({ length: shape[0]! }, (_, i) => nest(a.slice(i * inner, (i + 1) * inner), shape.slice(1)));
+  };
+  return col.shape.length === 0 ? flat[0] : nest(flat, col.shape);
+}
+
+// ------------------------------------------------------------------------------------------------ JSON
+
+/** Shortest decimal that reads back as the same float32 (what pyarrow and polars print: 0.0014974177). */
+export function f32String(v: number): string {
+  if (!Number.isFinite(v)) return 'null';
+  for (let p = 6; p <= 9; p++) {
+    const s = v.toPrecision(p);
+    if (Math.fround(Number(s)) === v) return String(Number(s));
+  }
+  return String(v);
+}
+
+type CellWriter = (row: number) => string;
+
+function writerFor(col: Column, n: number): CellWriter {
+  if (col.raw) {
+    const raw = col.raw;
+    return (r) => JSON.stringify(raw[r] ?? null);
+  }
+  if (col.kind === 'values') return (r) => jsonValue(col.data[r]);
+  const w = rowWidth(col.shape);
+  const num: (v: number | bigint) => string =
+    col.type === 'float32' ? (v) => f32String(v as number)
+    : col.type === 'bool' ? (v) => (v ? 'true' : 'false')
+    : (v) => (typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? String(Number(v)) : `"${v}"`) : Number.isFinite(v) ? String(v) : 'null');
+  const data = col.data as ArrayLike<number | bigint>;
+  if (col.shape.length === 0) return (r) => num(data[r]!);
+  if (col.shape.length === 1) {
+    return (r) => {
+      let s = '[';
+      for (let i = r * w, e = r * w + w; i < e; i++) s += (i > r * w ? ',' : '') + num(data[i]!);
+      return s + ']';
+    };
+  }
+  void n;
+  return (r) => jsonValue(cellNested(col, r));
+}
+
+function jsonValue(v: unknown): string {
+  return JSON.stringify(v ?? null, (_k, x) => (typeof x === 'bigint' ? (Number.isSafeInteger(Number(x)) ? Number(x) : String(x)) : x)) ?? 'null';
+}
+
+/** pandas-records JSON (`[{"time": 1700000000000, "in.tensor": [...], "out.dense_1": [...], ...}]`). */
+export function encodePandasRecords(result: ResultFrame): string {
+  const names = [...(result.omitTime ? [] : ['time']), ...result.columns.keys()];
+  const keys = names.map((k) => JSON.stringify(k) + ':');
+  const writers: CellWriter[] = [...(result.omitTime ? [] : [() => String(result.time)]), ...[...result.columns.values()].map((c) => writerFor(c, result.numRows))];
+  const parts: string[] = new Array(result.numRows);
+  for (let r = 0; r < result.numRows; r++) {
+    let s = '{';
+    for (let c = 0; c < writers.length; c++) s += (c ? ',' : '') + keys[c] + writers[c]!(r);
+    parts[r] = s + '}';
+  }
+  return '[' + parts.join(',') + ']';
+}
