@@ -1,0 +1,58 @@
+/**
+ * 5-field cron schedules (minute hour day-of-month month day-of-week, as the cron utility and Kubernetes
+ * CronJobs read them) in an IANA time zone, via cron-parser.
+ */
+import { CronExpressionParser } from 'cron-parser';
+import { invalid } from '../../model/index.js';
+
+/** Throws a JoeyError unless `schedule` is a valid 5-field cron expression and `timezone` a known zone. */
+export function validateSchedule(schedule: string, timezone = 'UTC'): void {
+  const fields = schedule.trim().split(/\s+/);
+  if (fields.length !== 5 || schedule.trim().startsWith('@')) {
+    throw invalid(`schedule "${schedule}" must have 5 fields: minute hour day-of-month month day-of-week (e.g. "42 * * * *")`);
+  }
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+  } catch {
+    throw invalid(`timezone "${timezone}" is not a known IANA time zone (e.g. "UTC", "Europe/Paris")`);
+  }
+  try {
+    CronExpressionParser.parse(schedule, { tz: timezone, currentDate: 0 }).next();
+  } catch (err) {
+    throw invalid(`schedule "${schedule}" is not a valid cron expression: ${(err as Error).message}`);
+  }
+}
+
+/** The first fire time strictly after `afterMs`. */
+export function nextFire(schedule: string, timezone: string | undefined, afterMs: number): number {
+  return CronExpressionParser.parse(schedule.trim(), { tz: timezone ?? 'UTC', currentDate: afterMs }).next().getTime();
+}
+
+/**
+ * Fire times in (afterMs, untilMs]: the first `max` of them, the last two, and how many there were in all
+ * (counted up to `countCap`, so a task down for a year doesn't loop forever; past the cap `last` is the
+ * cap-th fire, and callers treat the rest as later fires).
+ */
+export function firesBetween(
+  schedule: string,
+  timezone: string | undefined,
+  afterMs: number,
+  untilMs: number,
+  max = 1,
+  countCap = 100_000,
+): { first: number[]; count: number; last: number | null; beforeLast: number | null } {
+  const it = CronExpressionParser.parse(schedule.trim(), { tz: timezone ?? 'UTC', currentDate: afterMs });
+  const first: number[] = [];
+  let count = 0;
+  let last: number | null = null;
+  let beforeLast: number | null = null;
+  while (count < countCap) {
+    const t = it.next().getTime();
+    if (t > untilMs) break;
+    if (first.length < max) first.push(t);
+    beforeLast = last;
+    last = t;
+    count++;
+  }
+  return { first, count, last, beforeLast };
+}
