@@ -1,0 +1,118 @@
+import { mkdtempSync, writeFileSync, readdirSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir, hostname } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { JoeyError } from '../../model/index.js';
+import { Store } from './store.js';
+import { FileLock } from './lock.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'joey-store-'));
+
+describe('Store', () => {
+  it('puts, gets, lists and deletes documents atomically', async () => {
+    const s = await Store.open(tmp());
+    await s.put('things', 'a/b.c', { n: 1 });
+    await s.put('things', 'x', { n: 2 });
+    expect(s.get('things', 'a/b.c')).toEqual({ n: 1 });
+    expect(s.ids('things')).toEqual(['a/b.c', 'x']);
+    expect(s.list<{ n: number }>('things', (d) => d.n > 1)).toEqual([{ n: 2 }]);
+    expect(await s.delete('things', 'x')).toBe(true);
+    expect(await s.delete('things', 'x')).toBe(false);
+    expect(s.get('things', 'x')).toBeUndefined();
+    expect(readdirSync(join(s.dir, 'tmp'))).toEqual([]);
+    expect(s.lockHolder()).toBeUndefined();
+  });
+
+  it('keeps ids from escaping the collection directory', async () => {
+    const s = await Store.open(tmp());
+    await s.put('c', '..', { ok: true });
+    await s.put('c', '../../etc', { ok: true });
+    expect(s.ids('c').sort()).toEqual(['..', '../../etc']);
+    expect(existsSync(join(s.dir, 'etc.json'))).toBe(false);
+  });
+
+  it('sees writes made through another Store instance (another process) without caching', async () => {
+    const dir = tmp();
+    const a = await Store.open(dir);
+    const b = await Store.open(dir);
+    await a.put('c', '1', { v: 1 });
+    expect(b.get('c', '1')).toEqual({ v: 1 });
+    await b.update<{ v: number }>('c', '1', (cur) => ({ v: (cur?.v ?? 0) + 1 }));
+    expect(a.get('c', '1')).toEqual({ v: 2 });
+  });
+
+  it('withLock is re-entrant and serializes concurrent transactions in one process', async () => {
+    const s = await Store.open(tmp());
+    await s.put('n', 'x', { v: 0 });
+    await Promise.all(
+      Array.from({ length: 20 }, () =>
+        s.withLock(async () => {
+          const v = s.get<{ v: number }>('n', 'x')!.v;
+          await new Promise((r) => setTimeout(r, 1));
+          await s.put('n', 'x', { v: v + 1 }); // nested: reuses the held lock
+        }),
+      ),
+    );
+    expect(s.get('n', 'x')).toEqual({ v: 20 });
+  });
+
+  it('stores blobs content-addressed and idempotently', async () => {
+    const s = await Store.open(tmp());
+    const sha = s.putBlob(Buffer.from('hello'));
+    expect(sha).toBe('2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824');
+    expect(s.putBlob(Buffer.from('hello'))).toBe(sha);
+    expect(readFileSync(s.blobPath(sha), 'utf8')).toBe('hello');
+    const f = join(tmp(), 'f.bin');
+    writeFileSync(f, 'hello');
+    expect(await s.putBlobFile(f)).toBe(sha);
+    expect(() => s.blobPath('../x')).toThrow(JoeyError);
+  });
+
+  it('writes a format version and runs migrations once', async () => {
+    const dir = tmp();
+    const s1 = await Store.open(dir);
+    expect(s1.format()?.version).toBe(1);
+    let runs = 0;
+    const migrations = [{ from: 1, run: async (s: Store) => { runs++; await s.put('m', 'done', { at: 2 }); } }];
+    const s2 = await Store.open(dir, { targetVersion: 2, migrations });
+    expect(s2.format()?.version).toBe(2);
+    await Store.open(dir, { targetVersion: 2, migrations });
+    expect(runs).toBe(1);
+    expect(s2.get('m', 'done')).toEqual({ at: 2 });
+    await expect(Store.open(dir)).rejects.toMatchObject({ code: 'store_too_new' });
+  });
+
+  it('names the holder when the lock cannot be had, and breaks a dead holder\'s lock', async () => {
+    const dir = tmp();
+    const s = await Store.open(dir, { lockTimeoutMs: 100 });
+    // a live holder: a sleeping child process
+    const child = spawn(process.execPath, ['-e', 'setTimeout(()=>{}, 20000)']);
+    writeFileSync(join(dir, 'store.lock'), JSON.stringify({ pid: child.pid, host: hostname(), time: '2026-01-01T00:00:00Z', purpose: 'joey apply', token: 't' }));
+    const err = await s.put('c', 'x', {}).catch((e) => e);
+    expect(err).toBeInstanceOf(JoeyError);
+    expect(err.code).toBe('locked');
+    expect(err.message).toContain(`pid ${child.pid}`);
+    expect(err.message).toContain('joey apply');
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    // now the holder is dead: the lock is stale and the next write breaks it
+    await s.put('c', 'x', { ok: 1 });
+    expect(s.get('c', 'x')).toEqual({ ok: 1 });
+    expect(s.lockHolder()).toBeUndefined();
+  });
+
+  it('FileLock: a second holder waits and gets it after release', async () => {
+    const dir = tmp();
+    const a = new FileLock(join(dir, 'l'));
+    const b = new FileLock(join(dir, 'l'));
+    expect(a.tryAcquire('a')).toBe(true);
+    expect(b.tryAcquire('b')).toBe(false);
+    expect(b.holder()?.purpose).toBe('a');
+    setTimeout(() => a.release(), 30);
+    await b.acquire({ timeoutMs: 2000 });
+    expect(b.holder()?.purpose).toBeUndefined();
+    b.release();
+    expect(existsSync(join(dir, 'l'))).toBe(false);
+  });
+});
