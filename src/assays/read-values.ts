@@ -76,6 +76,8 @@ function fromCsv(file: string, text: string, opts: ReadOptions): Float64Array {
   if (hasHeader) {
     if (opts.column !== undefined) {
       col = first.indexOf(opts.column);
+      // a one-column file needs no picking: --column names the column of the other (multi-column) input
+      if (col < 0 && first.length === 1) col = 0;
       if (col < 0) throw bad(file, `no column "${opts.column}" (columns: ${first.join(', ')})`);
     } else if (first.length > 1) {
       throw bad(file, `has ${first.length} columns (${first.join(', ')}); pick one with --column`);
@@ -105,6 +107,7 @@ function fromArrow(file: string, buf: Buffer, opts: ReadOptions): Float64Array {
   }
   const names = table.schema.fields.map((f) => f.name);
   let name = opts.column;
+  if (name !== undefined && names.length === 1 && !names.includes(name)) name = names[0]!;
   if (name === undefined) {
     if (names.length !== 1) throw bad(file, `has ${names.length} columns (${names.join(', ')}); pick one with --column`);
     name = names[0]!;
