@@ -130,7 +130,6 @@ const deploymentConfigProperties: Record<string, Schema> = {
 
 /** `gpus` (top-level or in any sidekick) requires `deploymentLabel`. */
 const deploymentConfigRules: Schema[] = [
-  { if: { required: ['gpus'] }, then: { required: ['deploymentLabel'], 'x-message': GPU_NEEDS_LABEL } },
   {
     if: { properties: { sidekicks: { additionalProperties: { not: { required: ['gpus'] } } } } },
     else: { required: ['deploymentLabel'], 'x-message': `sidekick ${GPU_NEEDS_LABEL}` },
@@ -144,6 +143,7 @@ function deploymentConfigSpec(description: string): Schema {
     description,
     additionalProperties: false,
     properties: deploymentConfigProperties,
+    dependentRequired: { gpus: ['deploymentLabel'] },
     allOf: deploymentConfigRules,
   };
 }
@@ -286,6 +286,7 @@ const specs: Record<Kind, Schema> = {
         not: { const: true },
         additionalProperties: false,
         properties: deploymentConfigProperties,
+        dependentRequired: { gpus: ['deploymentLabel'] },
         allOf: deploymentConfigRules,
       },
     },
@@ -330,8 +331,8 @@ const specs: Record<Kind, Schema> = {
     allOf: [
       {
         if: { required: ['run'], properties: { run: { const: 'scheduled' } } },
-        then: { required: ['schedule'], 'x-message': 'schedule is required when run is scheduled' },
-        else: { properties: { schedule: false } },
+        then: { required: ['schedule'], 'x-at': 'run', 'x-message': 'schedule is required when run is scheduled' },
+        else: { properties: { schedule: { not: {}, 'x-message': 'schedule is only allowed when run is scheduled' } } },
       },
     ],
   },
@@ -382,7 +383,7 @@ const specs: Record<Kind, Schema> = {
           weights: { type: 'array', items: { type: 'number', minimum: 0 }, description: 'Per-bin weights.' },
         },
         if: { required: ['mode'], properties: { mode: { const: 'provided' } } },
-        then: { required: ['edges'], 'x-message': 'binning mode provided needs edges' },
+        then: { required: ['edges'], 'x-at': 'mode', 'x-message': 'binning mode provided needs edges' },
       },
       aggregation: { enum: ['density', 'cumulative'], description: 'density (default) | cumulative.' },
       metric: { enum: ['psi', 'maxdiff', 'sumdiff'], description: 'psi (default) | maxdiff | sumdiff.' },
@@ -408,7 +409,8 @@ export function schemaFor(kind: Kind): Schema {
     description: (specs[kind].description as string) ?? kind,
     type: 'object',
     additionalProperties: false,
-    required: ['apiVersion', 'kind', 'metadata', 'spec'],
+    // A Workspace's spec is all defaults, so it may be left out.
+    required: kind === 'Workspace' ? ['apiVersion', 'kind', 'metadata'] : ['apiVersion', 'kind', 'metadata', 'spec'],
     properties: {
       apiVersion: { const: API_VERSION, description: `Always \`${API_VERSION}\`.` },
       kind: { const: kind },

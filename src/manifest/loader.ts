@@ -49,6 +49,9 @@ interface Entry {
   name?: string;
   workspace?: string;
   schemaValid: boolean;
+  /** JSON paths (formatted) that already have a schema error, so reference checks don't pile on. */
+  badPaths?: Set<string>;
+  headerOk?: boolean;
   duplicate: boolean;
 }
 
@@ -191,8 +194,13 @@ export async function loadRepo(rootArg: string, opts: LoadOptions = {}): Promise
   // Schema validation.
   for (const e of entries) {
     if (!checkHeader(e, out)) continue;
+    e.headerOk = true;
     const issues = validateAgainstSchema(e.kind!, e.raw);
-    for (const i of issues) out.at(e.docs, i.path, i.anchor, i.message);
+    e.badPaths = new Set(issues.map((i) => formatPath(i.path)));
+    for (const i of issues) {
+      if (i.at) out.push(locate(e.docs, i.at, i.anchor), formatPath(i.path), i.message);
+      else out.at(e.docs, i.path, i.anchor, i.message);
+    }
     e.schemaValid = issues.length === 0;
   }
 
@@ -211,37 +219,44 @@ export async function loadRepo(rootArg: string, opts: LoadOptions = {}): Promise
     out.at(e.docs, ['metadata', 'name'], 'value', `duplicate ${k}: already defined at ${where.file}:${where.line}:${where.col}`);
   }
 
+  // Cross-document checks run on every recognized document, so one bad field doesn't hide a bad reference.
+  const graph = new Map<string, string[]>();
+  for (const e of entries) {
+    if (!e.headerOk || e.duplicate) continue;
+    const raw = e.raw as Obj;
+    const bad = e.badPaths ?? new Set<string>();
+    if (e.kind === 'Workspace' || e.workspace === undefined) continue;
+    if (!byKey.has(keyOf({ kind: 'Workspace', name: e.workspace }))) {
+      // Without its workspace nothing else can resolve: report that alone.
+      if (!bad.has('metadata.workspace')) {
+        out.at(e.docs, ['metadata', 'workspace'], 'value', `workspace "${e.workspace}" not found (no Workspace manifest named "${e.workspace}")`);
+      }
+      continue;
+    }
+    const edges: string[] = [];
+    for (const r of referencesOf(e.kind!, raw.spec)) {
+      const target = keyOf({ kind: r.kind, workspace: e.workspace, name: r.name });
+      edges.push(target);
+      if (!byKey.has(target) && !bad.has(formatPath(r.path))) {
+        const what = r.kind === 'DeploymentConfig' ? 'deployment config' : r.kind.toLowerCase();
+        out.at(e.docs, r.path, r.anchor, `${what} "${r.name}" not found in workspace "${e.workspace}"`);
+      }
+    }
+    graph.set(identityKey(e)!, edges);
+  }
+
   const live = entries.filter((e) => e.schemaValid && !e.duplicate);
   const exprParser = live.some((e) => e.kind === 'Pipeline' && isObj((e.raw as Obj).spec) && isObj(((e.raw as Obj).spec as Obj).validations) && Object.keys(((e.raw as Obj).spec as Obj).validations as Obj).length)
     ? await loadExpressionParser()
     : undefined;
 
-  const graph = new Map<string, string[]>();
   const resources: AnyResource[] = [];
   const hashCache = new Map<string, ReturnType<typeof hashModelArtifact>>();
 
   for (const e of live) {
     const raw = e.raw as Obj;
     const kind = e.kind!;
-    const spec = { ...(raw.spec as Obj) };
-    const key = identityKey(e)!;
-
-    // The workspace must be declared.
-    if (kind !== 'Workspace' && !byKey.has(keyOf({ kind: 'Workspace', name: e.workspace! }))) {
-      out.at(e.docs, ['metadata', 'workspace'], 'value', `workspace "${e.workspace}" not found (no Workspace manifest named "${e.workspace}")`);
-    }
-
-    // References resolve within the workspace.
-    const edges: string[] = [];
-    for (const r of referencesOf(kind, spec)) {
-      const target = keyOf({ kind: r.kind, workspace: e.workspace, name: r.name });
-      edges.push(target);
-      if (!byKey.has(target)) {
-        const what = r.kind === 'DeploymentConfig' ? 'deployment config' : r.kind.toLowerCase();
-        out.at(e.docs, r.path, r.anchor, `${what} "${r.name}" not found in workspace "${e.workspace}"`);
-      }
-    }
-    graph.set(key, edges);
+    const spec = { ...((raw.spec as Obj | undefined) ?? {}) };
 
     for (const i of semanticIssues(kind, spec)) out.at(e.docs, i.path, i.anchor, i.message, i.severity ?? 'error');
 

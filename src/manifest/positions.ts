@@ -70,7 +70,8 @@ export function offsetIn(pd: ParsedDoc, path: Segment[], anchor: Anchor): { offs
   }
   let off: number | undefined;
   if (anchor === 'key') off = startOf(f.key) ?? startOf(f.value);
-  else if (anchor === 'value') off = startOf(f.value) ?? startOf(f.key);
+  // A problem with a whole map or list is shown at its key (`baseline:`), not at its first entry.
+  else if (anchor === 'value') off = (isMap(f.value) || isSeq(f.value) ? startOf(f.key) : undefined) ?? startOf(f.value) ?? startOf(f.key);
   else off = startOf(f.parentKey) ?? startOf(f.parentValue);
   return { offset: off ?? docStart, depth: f.depth };
 }

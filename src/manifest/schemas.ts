@@ -17,7 +17,12 @@ export interface SchemaIssue {
   path: Segment[];
   message: string;
   anchor: Anchor;
+  /** Where to point instead of `path` (e.g. at `run` when `schedule` is missing because run is scheduled). */
+  at?: Segment[];
 }
+
+/** Why a field is needed, appended to dependentRequired messages. */
+const DEPENDENCY_HINTS: Record<string, string> = { deploymentLabel: 'the label of the GPU nodepool' };
 
 export const schemaFileName = (kind: Kind): string => `${kind.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}.schema.json`;
 
@@ -42,6 +47,7 @@ function getValidators(): Map<Kind, ValidateFunction> {
   if (validators) return validators;
   const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictRequired: false, allowUnionTypes: true });
   ajv.addKeyword('x-message');
+  ajv.addKeyword('x-at');
   const dir = schemasDir();
   validators = new Map();
   for (const kind of KINDS) {
@@ -124,10 +130,24 @@ function toIssue(e: Err): SchemaIssue | undefined {
         message: `unknown field "${name}"${hint ? ` (did you mean "${hint}"?)` : known.length ? ` (allowed: ${known.join(', ')})` : ''}`,
       };
     }
-    case 'required':
-      return { path: [...base, String(p.missingProperty)], anchor: 'parent', message: xMessage(e) ?? `missing required field "${String(p.missingProperty)}"` };
-    case 'dependentRequired':
-      return { path: [...base, String(p.missingProperty)], anchor: 'parent', message: xMessage(e) ?? e.message ?? 'missing field' };
+    case 'required': {
+      const at = e.parentSchema?.['x-at'];
+      return {
+        path: [...base, String(p.missingProperty)],
+        anchor: typeof at === 'string' ? 'key' : 'parent',
+        ...(typeof at === 'string' ? { at: [...base, at] } : {}),
+        message: xMessage(e) ?? `missing required field "${String(p.missingProperty)}"`,
+      };
+    }
+    case 'dependentRequired': {
+      const missing = String(p.missingProperty);
+      const hint = DEPENDENCY_HINTS[missing];
+      return {
+        path: [...base, String(p.property)],
+        anchor: 'key',
+        message: `${String(p.property)} requires ${missing}${hint ? ` (${hint})` : ''}`,
+      };
+    }
     case 'type':
       return { path: base, anchor: 'value', message: xMessage(e) ?? `must be ${String(p.type).replace(/,/g, ' or ')}, got ${typeName(e.data)}` };
     case 'enum':
