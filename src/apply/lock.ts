@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -72,10 +72,20 @@ export async function acquireLock(
   let waited = false;
   let tookOverFrom: LockInfo | undefined;
   for (;;) {
+    // Write the record to a temp file, then hard-link it into place: the lock appears with its content or not at
+    // all (a kill can never leave an empty lock file), and link fails with EEXIST like O_EXCL.
+    const tmp = `${path}.${info.ID}.tmp`;
+    writeFileSync(tmp, JSON.stringify(info, null, 2));
+    let linked = false;
     try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, JSON.stringify(info, null, 2));
-      closeSync(fd);
+      linkSync(tmp, path);
+      linked = true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      unlinkSync(tmp);
+    }
+    if (linked) {
       let released = false;
       return {
         info,
@@ -86,8 +96,6 @@ export async function acquireLock(
           if (readLock(path)?.ID === info.ID) unlinkSync(path);
         },
       };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const holder = readLock(path);
     if (isStale(holder)) {
