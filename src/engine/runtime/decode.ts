@@ -129,7 +129,7 @@ export function decodeArrow(body: Uint8Array | string): Frame {
   } catch (e) {
     throw badInput(`the request body is not Arrow IPC (file or stream): ${(e as Error).message}`);
   }
-  if (table.numCols === 0) throw badInput('the Arrow input has no columns');
+  if (table.numCols === 0) throw badInput('the request body is not Arrow IPC (file or stream) with at least one column');
   if (table.numRows === 0) throw badInput('the input has no rows');
   const columns = new Map<string, Column>();
   for (const field of table.schema.fields) {

@@ -28,12 +28,14 @@ export function toArrowTable(result: ResultFrame): arrow.Table {
 export function columnVector(col: Column, n: number): arrow.Vector {
   if (col.arrow) return col.arrow;
   if (col.kind === 'tensor') {
-    if (col.type === 'bool') {
-      return arrow.vectorFromArray(Array.from(col.data as Uint8Array, (v) => v === 1), new arrow.Bool());
-    }
+    if (col.type === 'bool') return boolVector(col.data as Uint8Array);
     const v = tensorVector(col, n);
     if (v) return v;
     return arrow.vectorFromArray(rows(col, n));
+  }
+  if (col.constant && n > 0) {
+    const v = constantVector(col.data[0], n);
+    if (v) return v;
   }
   const sample = col.data.find((v) => v !== null && v !== undefined);
   if (sample === undefined) return arrow.vectorFromArray(col.data, new arrow.Utf8());
@@ -45,6 +47,40 @@ export function columnVector(col: Column, n: number): arrow.Vector {
   } catch {
     return arrow.vectorFromArray(col.data.map((v) => (v === null || v === undefined ? null : JSON.stringify(v))), new arrow.Utf8());
   }
+}
+
+function boolVector(flags: Uint8Array): arrow.Vector {
+  const bits = new Uint8Array((flags.length + 7) >> 3);
+  for (let i = 0; i < flags.length; i++) if (flags[i]) bits[i >> 3]! |= 1 << (i & 7);
+  return arrow.makeVector(arrow.makeData({ type: new arrow.Bool(), length: flags.length, data: bits }));
+}
+
+/** The same string (Utf8) or list of numbers (List<Float64>) in every row, built without per-row objects. */
+function constantVector(v: unknown, n: number): arrow.Vector | undefined {
+  if (typeof v === 'string') {
+    const bytes = Buffer.from(v, 'utf8');
+    const data = new Uint8Array(bytes.length * n);
+    for (let i = 0; i < n; i++) data.set(bytes, i * bytes.length);
+    const offsets = new Int32Array(n + 1);
+    for (let i = 0; i <= n; i++) offsets[i] = i * bytes.length;
+    return arrow.makeVector(arrow.makeData({ type: new arrow.Utf8(), length: n, valueOffsets: offsets, data }));
+  }
+  if (Array.isArray(v) && v.every((x) => typeof x === 'number')) {
+    const w = v.length;
+    const values = new Float64Array(w * n);
+    for (let i = 0; i < n; i++) values.set(v as number[], i * w);
+    const offsets = new Int32Array(n + 1);
+    for (let i = 0; i <= n; i++) offsets[i] = i * w;
+    const child = arrow.makeData({ type: new arrow.Float64(), length: w * n, data: values });
+    return arrow.makeVector(arrow.makeData({ type: new arrow.List(new arrow.Field('item', new arrow.Float64(), false)), length: n, valueOffsets: offsets, child }));
+  }
+  if (Array.isArray(v) && v.length === 1 && typeof v[0] === 'string') {
+    const inner = constantVector(v[0], n)!;
+    const offsets = new Int32Array(n + 1);
+    for (let i = 0; i <= n; i++) offsets[i] = i;
+    return arrow.makeVector(arrow.makeData({ type: new arrow.List(new arrow.Field('item', new arrow.Utf8(), false)), length: n, valueOffsets: offsets, child: inner.data[0]! }));
+  }
+  return undefined;
 }
 
 function rows(col: Extract<Column, { kind: 'tensor' }>, n: number): unknown[] {

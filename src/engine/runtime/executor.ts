@@ -119,10 +119,11 @@ export class PipelineExecutor {
     v.names.forEach((name, i) => columns.set(`anomaly.${name}`, { kind: 'tensor', type: 'bool', data: v.flags[i]!, shape: [] }));
     const last = this.sessions.get(lastModel)!.model;
     const n = input.numRows;
-    columns.set('metadata.pipeline_version', { kind: 'values', data: new Array(n).fill(this.pipeline.version) });
-    columns.set('metadata.elapsed', { kind: 'values', data: new Array(n).fill(elapsed) });
-    columns.set('metadata.last_model', { kind: 'values', data: new Array(n).fill(JSON.stringify({ model_name: last.name, model_sha: last.sha })) });
-    columns.set('metadata.partition', { kind: 'values', data: new Array(n).fill(this.opts.partition ?? 'engine') });
+    const constant = (v: unknown): Column => ({ kind: 'values', data: new Array(n).fill(v), constant: true });
+    columns.set('metadata.pipeline_version', constant(this.pipeline.version));
+    columns.set('metadata.elapsed', constant(elapsed));
+    columns.set('metadata.last_model', constant(JSON.stringify({ model_name: last.name, model_sha: last.sha })));
+    columns.set('metadata.partition', constant(this.opts.partition ?? 'engine'));
     this.opts.sink?.append(this.pipeline.name, full);
     return selectDataset(full, opts.dataset, opts.datasetExclude);
   }
@@ -154,7 +155,7 @@ export class PipelineExecutor {
     if (!ab.hashKey) {
       const i = pick((this.opts.random ?? Math.random)());
       const frame = await this.session(models[i]!).run(data);
-      return { frame, split: { kind: 'values', data: new Array(n).fill([this.modelRef(models[i]!)]) }, last: models[i]! };
+      return { frame, split: { kind: 'values', data: new Array(n).fill([this.modelRef(models[i]!)]), constant: true }, last: models[i]! };
     }
     const keyCol = data.columns.get(ab.hashKey);
     if (!keyCol) throw badInput(`the A/B test hashes column "${ab.hashKey}", which the input does not have (columns: ${[...data.columns.keys()].join(', ')})`);
