@@ -100,8 +100,7 @@ export class InferenceLogStore {
       this.timer = setTimeout(() => {
         this.timer = undefined;
         void this.flush().catch(() => {});
-      }, this.opts.flushIntervalMs);
-      this.timer.unref();
+      }, this.opts.flushIntervalMs); // not unref'd: a process exiting with buffered rows first writes them
     }
     return ack;
   }

@@ -1,0 +1,132 @@
+import * as arrow from 'apache-arrow';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ResultFrame } from '../runtime/index.js';
+import { exportLogs, InferenceLogStore, parseSize } from './index.js';
+
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(path.join(tmpdir(), 'joey-logs-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** An inference result like the executor's: `n` rows with values from `from`, at `time`. */
+function result(n: number, from: number, time: number, version = 'v1'): ResultFrame {
+  const data = new Float32Array(n * 2).map((_, i) => from + Math.floor(i / 2));
+  return {
+    numRows: n,
+    time,
+    columns: new Map([
+      ['in.tensor', { kind: 'tensor', type: 'float32', data, shape: [2] }],
+      ['out.y', { kind: 'tensor', type: 'float32', data: new Float32Array(n).map((_, i) => from + i), shape: [1] }],
+      ['anomaly.count', { kind: 'tensor', type: 'int8', data: new Int8Array(n), shape: [] }],
+      ['metadata.pipeline_version', { kind: 'values', data: new Array(n).fill(version), constant: true }],
+      ['metadata.elapsed', { kind: 'values', data: new Array(n).fill([10, 20]), constant: true }],
+    ]),
+  } as ResultFrame;
+}
+const ys = (t: arrow.Table) => Array.from({ length: t.numRows }, (_, i) => (t.getChild('out.y')!.get(i) as arrow.Vector).get(0) as number);
+
+describe('InferenceLogStore', () => {
+  it('newest first with a default limit of 100; start/end oldest first; dataset selection', async () => {
+    const store = new InferenceLogStore(tmp(), { flushIntervalMs: 5 });
+    await store.append('fraud/ccfraud', result(60, 0, 1000));
+    await store.append('fraud/ccfraud', result(60, 60, 2000));
+    void store.append('fraud/ccfraud', result(10, 120, 3000));
+    await store.flush();
+    const newest = store.read('fraud/ccfraud');
+    expect(newest.table.numRows).toBe(100);
+    expect(newest.truncated).toBe(true);
+    expect(ys(newest.table).slice(0, 3)).toEqual([129, 128, 127]);
+    expect(newest.table.schema.fields.map((f) => f.name)).toEqual(['time', 'in.tensor', 'out.y', 'anomaly.count']);
+    const ranged = store.read('fraud/ccfraud', { start: 1500, end: new Date(3000) });
+    expect(ranged.table.numRows).toBe(60);
+    expect(ys(ranged.table).slice(0, 2)).toEqual([60, 61]);
+    expect(ranged.truncated).toBe(false);
+    const meta = store.read('fraud/ccfraud', { limit: 1, dataset: ['time', 'metadata'] }).table;
+    expect(meta.schema.fields.map((f) => f.name)).toEqual(['time', 'metadata.pipeline_version', 'metadata.elapsed']);
+    expect(Array.from((meta.getChild('metadata.elapsed')!.get(0) as arrow.Vector).toArray())).toEqual([10, 20]);
+    expect(() => store.read('fraud/ccfraud', { start: 1 })).toThrow(/both start and end/);
+    expect(store.pipelines()).toEqual(['fraud/ccfraud']);
+  });
+
+  it('logs that span pipeline versions with different columns read back as one table', async () => {
+    const store = new InferenceLogStore(tmp());
+    const r2 = result(3, 100, 2000, 'v2');
+    r2.columns.set('anomaly.fraud', { kind: 'tensor', type: 'bool', data: Uint8Array.of(1, 0, 1), shape: [] });
+    void store.append('p', result(2, 0, 1000));
+    void store.append('p', r2);
+    await store.flush();
+    const t = store.read('p', { start: 0, end: 5000 }).table;
+    expect(t.numRows).toBe(5);
+    expect(Array.from({ length: 5 }, (_, i) => t.getChild('anomaly.fraud')!.get(i))).toEqual([null, null, true, false, true]);
+  });
+
+  it('batches writes: many appends, few partition files, each fsynced and renamed into place', async () => {
+    const dir = tmp();
+    const store = new InferenceLogStore(dir, { flushIntervalMs: 50 });
+    const acks = Array.from({ length: 200 }, (_, i) => store.append('p', result(1, i, 1000 + i)));
+    await Promise.all(acks);
+    const files = readdirSync(path.join(dir, 'p'));
+    expect(files.length).toBeLessThan(5);
+    expect(files.every((f) => f.endsWith('.arrow') && !f.startsWith('.'))).toBe(true);
+    expect(store.read('p', { limit: 1000 }).table.numRows).toBe(200);
+  });
+
+  it('a writer killed with SIGKILL loses no acknowledged rows, and the store still opens', async () => {
+    const dir = tmp();
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'testdata/writer-child.ts'), dir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let acked = 0;
+    await new Promise<void>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('exit', () => resolve());
+      child.stdout.on('data', (b: Buffer) => {
+        const m = /acked (\d+)\n(?![\s\S]*acked)/.exec(b.toString());
+        if (m) acked = Math.max(acked, Number(m[1]));
+        if (acked >= 500) child.kill('SIGKILL');
+      });
+    });
+    expect(child.signalCode).toBe('SIGKILL');
+    const store = new InferenceLogStore(dir);
+    const t = store.read('ws/p', { limit: 1_000_000 }).table;
+    expect(t.numRows).toBeGreaterThanOrEqual(acked);
+    // Every acknowledged row is there, exactly once.
+    const seen = new Set(Array.from({ length: t.numRows }, (_, i) => t.getChild('in.x')!.get(i) as number));
+    expect(seen.size).toBe(t.numRows);
+    for (let v = 0; v < acked; v++) expect(seen.has(v)).toBe(true);
+    // New writes after the crash continue the partition sequence.
+    await store.append('ws/p', result(1, -1, Date.now()));
+    expect(store.read('ws/p', { limit: 1 }).table.numRows).toBe(1);
+  }, 30_000);
+
+  it('export splits by pipeline version and by size', async () => {
+    const store = new InferenceLogStore(tmp());
+    void store.append('p', result(40, 0, 1000, 'v1'));
+    void store.append('p', result(40, 40, 2000, 'v2'));
+    await store.flush();
+    const out = tmp();
+    const json = exportLogs(store, 'p', { directory: out, start: 0, end: 10_000, sizeLimit: '2KiB' });
+    expect(json.rows).toBe(80);
+    expect(json.files.length).toBeGreaterThan(2);
+    const lines = json.files.flatMap((f) => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l)));
+    expect(lines.map((l) => l['out.y'][0])).toEqual(Array.from({ length: 80 }, (_, i) => i));
+    for (const f of json.files) {
+      expect(statSync(f).size).toBeLessThanOrEqual(2048);
+      const versions = new Set(readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l)['metadata.pipeline_version'] ?? 'x'));
+      expect(versions.size).toBe(1);
+    }
+    const arr = exportLogs(store, 'p', { directory: out, arrow: true, filePrefix: 'a', start: 0, end: 10_000 });
+    expect(arr.files.map((f) => path.basename(f))).toEqual(['a-1.arrow', 'a-2.arrow']);
+    expect(arrow.tableFromIPC(readFileSync(arr.files[1]!)).numRows).toBe(40);
+    expect(parseSize('10 MiB')).toBe(10 * 1024 * 1024);
+    expect(parseSize('100MB')).toBe(100e6);
+    expect(() => parseSize('ten')).toThrow(/invalid size/);
+  });
+});
