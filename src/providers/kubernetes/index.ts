@@ -2,3 +2,6 @@ export { renderKubernetes, toYamlStream, compareObjects, type RenderOptions, typ
 export { type K8sObject, objectKey, LABELS, ANNOTATIONS, MANAGED_BY } from './types.js';
 export { k8sName, labelValue, isDnsLabel } from './names.js';
 export { renderRepo, argocdOptions, headCommit, type RenderRepoOptions } from './render-repo.js';
+export { applyToKubernetes, diffKubernetes, unhealthyReason, FIELD_MANAGER, type ApplyOptions, type ApplyResult, type KubeDiff, type KubeOptions, type ObjectChange, type ObjectAction } from './apply.js';
+export { compareObject, type FieldChange } from './diff.js';
+export { kubeClient, type KubeTarget } from './client.js';

@@ -32,6 +32,8 @@ export const ANNOTATIONS = {
   specHash: 'joey.dev/spec-hash',
   configHash: 'joey.dev/config-hash',
   autoscaleMin: 'joey.dev/autoscale-min',
+  /** Hash of the object as joey last applied it: a change here means the manifest changed (fields may be gone). */
+  appliedHash: 'joey.dev/applied-hash',
 } as const;
 
 export const MANAGED_BY = 'joey';
