@@ -12,6 +12,7 @@ import {
   quantileEdges,
   readValuesFile,
   summarizeBaseline,
+  sortFloat64,
   summarizeWindow,
 } from './index.js';
 
@@ -168,5 +169,22 @@ describe('readValuesFile', () => {
     const lists = new Table({ 'out.variable': vectorFromArray([[1.5, 9], [2.5, 8]], listType) });
     expect(Array.from(await readValuesFile(write('d.arrow', tableToIPC(lists, 'file'))))).toEqual([1.5, 2.5]);
     expect(Array.from(await readValuesFile(write('d.arrow', tableToIPC(lists, 'file')), { index: 1 }))).toEqual([9, 8]);
+  });
+});
+
+describe('sortFloat64 (radix sort)', () => {
+  it('sorts like the built-in sort: negatives, zeros, tiny and huge magnitudes, float32 ties', () => {
+    let seed = 42;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const values = Array.from({ length: 50_000 }, (_, i) => {
+      const r = rand();
+      if (i % 7 === 0) return Math.fround((r - 0.5) * 1e6);
+      if (i % 11 === 0) return (r - 0.5) * 1e-300;
+      if (i % 13 === 0) return i % 2 ? 0 : -0;
+      return (r - 0.3) * 10 ** Math.floor(rand() * 40 - 20);
+    });
+    const mine = sortFloat64(Float64Array.from(values));
+    const ref = Float64Array.from(values).sort();
+    expect(Array.from(mine)).toEqual(Array.from(ref));
   });
 });

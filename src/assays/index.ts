@@ -1,5 +1,5 @@
 export * from './types.js';
-export { prepare, basicStats, lowerBound, upperBound } from './stats.js';
+export { prepare, basicStats, sortFloat64, lowerBound, upperBound } from './stats.js';
 export { quantileEdges, equalEdges, providedEdges, baselineEdges, countBins, edgeName } from './binning.js';
 export { aggregate, psiTerm, score, statusOf, normalizeWeights, checkThresholds } from './metrics.js';
 export { summarizeBaseline, summarizeWindow } from './summarize.js';
