@@ -36,6 +36,13 @@ import { join, resolve } from 'node:path';
 import { Store, type StoreOptions } from './store/index.js';
 import { OnnxProbeRuntime, type DeploymentRuntime } from './runtime-port.js';
 import { WorkspaceService } from './services/workspaces.js';
+import { ModelService } from './services/models.js';
+import { DeploymentConfigService } from './services/deployment-configs.js';
+import { PipelineService } from './services/pipelines.js';
+import { DeploymentService } from './services/deployments.js';
+import { ConnectionService } from './services/connections.js';
+import { TagService } from './services/tags.js';
+import { TokenService } from './services/tokens.js';
 
 export interface EngineOptions {
   stateDir: string;
@@ -53,6 +60,13 @@ export function defaultStateDir(root = '.'): string {
 
 export class Engine {
   readonly workspaces: WorkspaceService;
+  readonly models: ModelService;
+  readonly deploymentConfigs: DeploymentConfigService;
+  readonly pipelines: PipelineService;
+  readonly deployments: DeploymentService;
+  readonly connections: ConnectionService;
+  readonly tags: TagService;
+  readonly tokens: TokenService;
   externalUrl: string;
   private rt: DeploymentRuntime;
   private readonly extensions = new Map<string, unknown>();
@@ -64,6 +78,13 @@ export class Engine {
     this.rt = opts.runtime ?? new OnnxProbeRuntime();
     this.externalUrl = opts.externalUrl ?? 'http://127.0.0.1:8080';
     this.workspaces = new WorkspaceService(store);
+    this.models = new ModelService(store);
+    this.deploymentConfigs = new DeploymentConfigService(store);
+    this.pipelines = new PipelineService(store, this.models);
+    this.deployments = new DeploymentService(store, this.pipelines, this.models, this.deploymentConfigs, () => this.rt);
+    this.connections = new ConnectionService(store);
+    this.tags = new TagService(this.pipelines, this.models);
+    this.tokens = new TokenService(store);
   }
 
   static async open(opts: EngineOptions): Promise<Engine> {
@@ -90,6 +111,7 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    await this.deployments.close();
     for (const ext of this.extensions.values()) {
       const c = (ext as { close?: () => unknown } | null)?.close;
       if (typeof c === 'function') await c.call(ext);
@@ -101,3 +123,11 @@ export { Store, FileLock } from './store/index.js';
 export type { DeploymentRuntime, LoadableModel } from './runtime-port.js';
 export { OnnxProbeRuntime } from './runtime-port.js';
 export * from './types.js';
+export { WorkspaceService } from './services/workspaces.js';
+export { ModelService, inspectOnnx, FRAMEWORKS, type UploadInput } from './services/models.js';
+export { DeploymentConfigService, validateDeploymentConfig } from './services/deployment-configs.js';
+export { PipelineService, definitionHash, type PipelineInput, type PipelineResult, type StepInput, type ModelRefInput } from './services/pipelines.js';
+export { DeploymentService, type DeployInput, type DeploymentStatusView } from './services/deployments.js';
+export { ConnectionService, maskDetails, viewConnection, isSecretRef, MASK, type ConnectionView } from './services/connections.js';
+export { TagService, type TagView } from './services/tags.js';
+export { TokenService } from './services/tokens.js';
