@@ -9,3 +9,5 @@ export { encodeArrow, encodePandasRecords, toArrowTable, f32String } from './enc
 export type { ResultFrame } from './encode.js';
 export { Validations } from './validations.js';
 export type { Frame, Column } from './frame.js';
+export { EngineRuntime, pipelineLogKey, CONTENT_TYPES } from './engine-runtime.js';
+export type { InferRequest, InferResponse } from './engine-runtime.js';
