@@ -66,6 +66,11 @@ describe('applyToKubernetes against the in-test API server', () => {
     const upd = d.changes.filter((c) => c.action === 'update');
     expect(upd.map((c) => c.name)).toEqual(['joey-fraud-ccfraud-ab']);
     expect(upd[0].changes).toContainEqual({ path: 'spec.template.spec.containers[engine].image', from: 'evil:latest', to: expect.stringMatching(/^ghcr\.io\/joey-dev\/joey:/) });
+    expect(upd[0].drift).toBe(true);
+    const warned = await applyToKubernetes(objects, { ...target(), driftPolicy: 'warn' });
+    expect(warned.applied).toEqual([]);
+    expect(warned.driftKept).toEqual([upd[0].key]);
+    expect(server.get('apps/v1', 'Deployment', 'ml', 'joey-fraud-ccfraud-ab')!.spec.template.spec.containers[0].image).toBe('evil:latest');
     const res = await applyToKubernetes(objects, target());
     expect(res.applied).toEqual([upd[0].key]);
     expect(server.get('apps/v1', 'Deployment', 'ml', 'joey-fraud-ccfraud-ab')!.spec.template.spec.containers[0].image).toMatch(/^ghcr\.io\/joey-dev\/joey:/);

@@ -26,6 +26,8 @@ export interface ObjectChange {
   action: ObjectAction;
   /** For updates: what differs, desired vs live (drift or a manifest change). */
   changes?: FieldChange[];
+  /** An update whose manifest did not change since joey applied it: someone changed the live object (drift). */
+  drift?: boolean;
 }
 
 export interface KubeDiff {
@@ -47,6 +49,8 @@ export interface ApplyOptions extends KubeOptions {
   wait?: boolean;
   /** Health-wait timeout in ms (default 120 000). */
   timeoutMs?: number;
+  /** `correct` (default) re-applies drifted objects; `warn` reports them and leaves them as they are. */
+  driftPolicy?: 'correct' | 'warn';
   onEvent?: (e: { type: 'applied' | 'pruned' | 'healthy' | 'skipped'; key: string; detail?: string }) => void;
 }
 
@@ -55,6 +59,8 @@ export interface ApplyResult extends KubeDiff {
   pruned: string[];
   /** Inventory entries not deleted because the live object is not labelled managed-by joey. */
   keptForeign: string[];
+  /** Drifted objects left alone because driftPolicy is `warn`. */
+  driftKept: string[];
   healthy: boolean;
   durationMs: number;
 }
@@ -160,7 +166,11 @@ async function compute(objects: K8sObject[], opts: KubeOptions): Promise<Compute
       continue;
     }
     const fc = compareObject(o as Obj, l, { hpaOwnsReplicas: o.kind === 'Deployment' && hpaTargets.has(`${o.metadata.namespace}/${o.metadata.name}`) });
-    changes.push(fc.length ? { ...base, action: 'update', changes: fc } : { ...base, action: 'unchanged' });
+    if (!fc.length) changes.push({ ...base, action: 'unchanged' });
+    else {
+      const liveHash = ((l.metadata as Obj)?.annotations as Record<string, string> | undefined)?.[ANNOTATIONS.appliedHash];
+      changes.push({ ...base, action: 'update', changes: fc, drift: liveHash === o.metadata.annotations[ANNOTATIONS.appliedHash] });
+    }
   }
   const wanted = new Set(desired.map(objectKey));
   if (opts.prune !== false) {
@@ -201,8 +211,14 @@ export async function applyToKubernetes(objects: K8sObject[], opts: ApplyOptions
   const { client, desired, inventory, inventoryChanged, diff } = await compute(objects, opts);
   const byKey = new Map(desired.map((o) => [objectKey(o), o]));
   const applied: string[] = [];
+  const driftKept: string[] = [];
   for (const ch of diff.changes) {
     if (ch.action !== 'create' && ch.action !== 'update') continue;
+    if (ch.drift && opts.driftPolicy === 'warn') {
+      driftKept.push(ch.key);
+      opts.onEvent?.({ type: 'skipped', key: ch.key, detail: 'drifted; driftPolicy warn leaves it' });
+      continue;
+    }
     await ssa(client, byKey.get(ch.key)!);
     applied.push(ch.key);
     opts.onEvent?.({ type: 'applied', key: ch.key, detail: ch.action });
@@ -234,7 +250,7 @@ export async function applyToKubernetes(objects: K8sObject[], opts: ApplyOptions
 
   let healthy = true;
   if (opts.wait !== false) healthy = await waitHealthy(client, desired, opts);
-  return { ...diff, applied, pruned, keptForeign, healthy, durationMs: Date.now() - start };
+  return { ...diff, applied, pruned, keptForeign, driftKept, healthy, durationMs: Date.now() - start };
 }
 
 /** Why an object is not healthy yet, or undefined when it is. */

@@ -5,3 +5,4 @@ export { renderRepo, argocdOptions, headCommit, type RenderRepoOptions } from '.
 export { applyToKubernetes, diffKubernetes, unhealthyReason, FIELD_MANAGER, type ApplyOptions, type ApplyResult, type KubeDiff, type KubeOptions, type ObjectChange, type ObjectAction } from './apply.js';
 export { compareObject, type FieldChange } from './diff.js';
 export { kubeClient, type KubeTarget } from './client.js';
+export { applyRepoToKubernetes, renderKubeDiffText, type ApplyRepoToKubernetesOptions, type ApplyRepoOutcome } from './apply-repo.js';
