@@ -21,7 +21,7 @@ const dnsName = (what: string): Schema => ({
   type: 'string',
   pattern: DNS_LABEL,
   maxLength: 63,
-  description: `${what}: a DNS-1123 label (lowercase a-z, 0-9 and '-', starting and ending with a letter or digit, at most 63 characters).`,
+  description: `${what}.`,
   'x-message': `must be a DNS-1123 label: lowercase letters, digits and '-' only, at most 63 characters ('.' and '_' are not allowed)`,
 });
 const ref = (kind: string): Schema => ({
@@ -72,7 +72,7 @@ function metadata(kind: Kind): Schema {
     additionalProperties: false,
     required: ws ? ['name', 'workspace'] : ['name'],
     properties: {
-      name: dnsName(`The ${kind}'s name`),
+      name: dnsName(`The object's name, unique per kind and workspace`),
       ...(ws ? { workspace: dnsName('The Workspace this object lives in (a Workspace manifest must exist)') } : {}),
       labels: stringMap('Free-form labels (string values).'),
       annotations: stringMap('Free-form annotations (string values); not part of the spec hash.'),

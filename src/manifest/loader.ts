@@ -1,6 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
-import { LineCounter, parseAllDocuments, type Document } from 'yaml';
 import {
   API_VERSION,
   JoeyError,
@@ -16,7 +15,8 @@ import { canonicalSpec } from '../model/canonical.js';
 import { artifactPath, hashModelArtifact, hashOrchestration } from './artifacts.js';
 import { findManifestFiles } from './discover.js';
 import { mergePatch } from './overlay.js';
-import { locate, scalarColumnOffset, type ParsedDoc } from './positions.js';
+import { locate, scalarColumnOffset } from './positions.js';
+import { parsedDoc, positionOf, readManifestFile, type DocRef } from './read.js';
 import { findCycles, referencesOf } from './references.js';
 import { formatPath, validateAgainstSchema, type Anchor, type Segment } from './schemas.js';
 import { semanticIssues } from './semantic.js';
@@ -42,9 +42,9 @@ const toPosix = (p: string) => p.split(sep).join('/');
 /** One document being loaded; an overlay adds its YAML document in front of `docs`. */
 interface Entry {
   raw: unknown;
-  docs: ParsedDoc[];
+  docs: DocRef[];
   /** The base document (resource.source and relative paths are anchored here). */
-  home: ParsedDoc;
+  home: DocRef;
   kind?: Kind;
   name?: string;
   workspace?: string;
@@ -57,60 +57,13 @@ interface Entry {
 
 class Collector {
   readonly diagnostics: Diagnostic[] = [];
-  at(docs: ParsedDoc[], path: Segment[], anchor: Anchor, message: string, severity: Severity = 'error'): void {
-    const src = locate(docs, path, anchor);
+  at(docs: DocRef[], path: Segment[], anchor: Anchor, message: string, severity: Severity = 'error'): void {
+    const src = locate(docs.map(parsedDoc), path, anchor);
     this.push(src, formatPath(path), message, severity);
   }
   push(src: SourceRef, path: string, message: string, severity: Severity = 'error'): void {
     this.diagnostics.push({ file: src.file, line: src.line, col: src.col, path, message, severity });
   }
-}
-
-const YAML_POS_SUFFIX = / at line \d+, column \d+:?\s*$/;
-
-/** Parses one file into documents; YAML errors become diagnostics and their documents are skipped. */
-function parseFile(root: string, rel: string, out: Collector): { pd: ParsedDoc; raw: unknown }[] {
-  let text: string;
-  try {
-    text = readFileSync(resolve(root, rel), 'utf8');
-  } catch (e) {
-    out.push({ file: rel, line: 1, col: 1 }, '', `cannot read file: ${(e as Error).message}`);
-    return [];
-  }
-  const lc = new LineCounter();
-  let docs: Document.Parsed[];
-  try {
-    docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true }) as unknown as Document.Parsed[];
-  } catch (e) {
-    out.push({ file: rel, line: 1, col: 1 }, '', `YAML: ${(e as Error).message}`);
-    return [];
-  }
-  const result: { pd: ParsedDoc; raw: unknown }[] = [];
-  for (const doc of docs) {
-    const pd: ParsedDoc = { file: rel, doc, lc };
-    const pos = (err: { linePos?: [{ line: number; col: number }, ...unknown[]] }) =>
-      err.linePos?.[0] ?? { line: 1, col: 1 };
-    for (const err of doc.errors) {
-      const p = pos(err as never);
-      out.push({ file: rel, ...p }, '', `YAML syntax: ${err.message.split('\n')[0]!.replace(YAML_POS_SUFFIX, '')}`);
-    }
-    for (const w of doc.warnings) {
-      const p = pos(w as never);
-      out.push({ file: rel, ...p }, '', `YAML: ${w.message.split('\n')[0]!.replace(YAML_POS_SUFFIX, '')}`, 'warning');
-    }
-    if (doc.errors.length) continue;
-    if (doc.contents === null) continue; // empty document (e.g. a trailing `---`)
-    let raw: unknown;
-    try {
-      raw = doc.toJS({ maxAliasCount: 100 });
-    } catch (e) {
-      out.at([pd], [], 'value', `YAML: ${(e as Error).message}`);
-      continue;
-    }
-    if (raw === null || raw === undefined) continue;
-    result.push({ pd, raw });
-  }
-  return result;
 }
 
 function identify(raw: unknown): { kind?: Kind; name?: string; workspace?: string } {
@@ -183,9 +136,10 @@ export async function loadRepo(rootArg: string, opts: LoadOptions = {}): Promise
   const out = new Collector();
   const entries: Entry[] = [];
 
+  const report = (src: SourceRef, message: string, severity?: Severity) => out.push(src, '', message, severity);
   for (const rel of findManifestFiles(root, ['environments'])) {
-    for (const { pd, raw } of parseFile(root, rel, out)) {
-      entries.push({ raw, docs: [pd], home: pd, ...identify(raw), schemaValid: false, duplicate: false });
+    for (const { ref, raw } of readManifestFile(root, rel, report)) {
+      entries.push({ raw, docs: [ref], home: ref, ...identify(raw), schemaValid: false, duplicate: false });
     }
   }
 
@@ -198,7 +152,7 @@ export async function loadRepo(rootArg: string, opts: LoadOptions = {}): Promise
     const issues = validateAgainstSchema(e.kind!, e.raw);
     e.badPaths = new Set(issues.map((i) => formatPath(i.path)));
     for (const i of issues) {
-      if (i.at) out.push(locate(e.docs, i.at, i.anchor), formatPath(i.path), i.message);
+      if (i.at) out.push(locate(e.docs.map(parsedDoc), i.at, i.anchor), formatPath(i.path), i.message);
       else out.at(e.docs, i.path, i.anchor, i.message);
     }
     e.schemaValid = issues.length === 0;
@@ -215,7 +169,7 @@ export async function loadRepo(rootArg: string, opts: LoadOptions = {}): Promise
       continue;
     }
     e.duplicate = true;
-    const where = locate(first.docs, ['metadata', 'name'], 'value');
+    const where = locate(first.docs.map(parsedDoc), ['metadata', 'name'], 'value');
     out.at(e.docs, ['metadata', 'name'], 'value', `duplicate ${k}: already defined at ${where.file}:${where.line}:${where.col}`);
   }
 
@@ -268,14 +222,14 @@ export async function loadRepo(rootArg: string, opts: LoadOptions = {}): Promise
           const path = ['spec', 'validations', name];
           const col = (err as { column?: unknown }).column;
           const detail = (err as { detail?: unknown }).detail ?? (err as Error).message;
-          const at = typeof col === 'number' ? e.docs.map((d) => scalarColumnOffset(d, path, col)).find(Boolean) : undefined;
+          const at = typeof col === 'number' ? e.docs.map((d) => scalarColumnOffset(parsedDoc(d), path, col)).find(Boolean) : undefined;
           if (at) out.push(at, formatPath(path), `invalid expression: ${String(detail)}`);
           else out.at(e.docs, path, 'value', `invalid expression: ${String(detail)}`);
         }
       }
     }
 
-    const source = locate([e.home], [], 'value');
+    const source = positionOf(e.home.file, e.home.offset);
     const resource = { apiVersion: API_VERSION, kind, metadata: { ...(raw.metadata as Obj) }, spec, source } as unknown as AnyResource;
 
     // Artifacts exist; their sha256 is the version identity.
@@ -330,7 +284,8 @@ function applyOverlay(root: string, env: string, entries: Entry[], out: Collecto
   }
   for (const relInEnv of findManifestFiles(envDir)) {
     const rel = `environments/${env}/${relInEnv}`;
-    for (const { pd, raw } of parseFile(root, rel, out)) {
+    const report = (src: SourceRef, message: string, severity?: Severity) => out.push(src, '', message, severity);
+    for (const { ref: pd, raw } of readManifestFile(root, rel, report)) {
       const id = identify(raw);
       const k = identityKey(id);
       if (!isObj(raw) || !k) {
@@ -345,7 +300,7 @@ function applyOverlay(root: string, env: string, entries: Entry[], out: Collecto
         index.set(k, e);
         continue;
       }
-      rebasePaths(root, raw, rel, base.home.file);
+      rebasePaths(root, raw, rel, base.home.file.rel);
       base.raw = mergePatch(base.raw, raw);
       base.docs.unshift(pd);
     }

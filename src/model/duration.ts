@@ -17,12 +17,13 @@ export function parseDuration(s: string): number {
   return ms;
 }
 
-/** Canonical spelling, largest units first: `60m` → `1h`, `90m` → `1h30m`, `0s` → `0s`. */
+/** Canonical spelling in h/m/s/ms, largest first: `60m` → `1h`, `90m` → `1h30m`, `1d` → `24h`, `0s` → `0s`. */
 export function formatDuration(ms: number): string {
   if (ms === 0) return '0s';
   let out = '';
   let rest = ms;
-  for (const [unit, f] of Object.entries(UNIT_MS)) {
+  for (const unit of ['h', 'm', 's', 'ms']) {
+    const f = UNIT_MS[unit]!;
     const n = Math.floor(rest / f);
     if (n > 0) {
       out += `${n}${unit}`;
