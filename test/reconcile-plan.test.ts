@@ -179,19 +179,20 @@ describe('plan: diff of desired vs actual', () => {
     expect(plan2.leftAlone[0]).toMatchObject({ key: 'Workspace/w', reason: expect.stringMatching(/joey does not delete/) });
   });
 
-  it('masks connection secrets but sees a changed secret value as an update', async () => {
-    process.env.JOEY_TEST_TOKEN = 's3cret-one';
+  it('masks connection secrets but sees a changed value or reference as an update', async () => {
     const p = new MemoryProvider();
-    await converge(p, [ws('w'), connection('env:JOEY_TEST_TOKEN')]);
-    expect(hasChanges(computePlan({ desired: desiredOf([ws('w'), connection('env:JOEY_TEST_TOKEN')]), actual: await p.read(), commit: 'c' }))).toBe(false);
-    process.env.JOEY_TEST_TOKEN = 's3cret-two';
-    const plan = computePlan({ desired: desiredOf([ws('w'), connection('env:JOEY_TEST_TOKEN')]), actual: await p.read(), commit: 'c' });
-    const c = plan.changes.find((x) => x.key === 'Connection/w/alerts')!;
-    expect(c.actions).toEqual(['update']);
-    expect(c.diffs).toEqual([{ path: 'spec.details.token', before: '(sensitive)', after: '(sensitive)', sensitive: true }]);
-    const out = renderPlanText(plan) + JSON.stringify(publicPlan(plan));
-    expect(out).not.toContain('s3cret');
-    expect(out).not.toContain('https://x');
+    await converge(p, [ws('w'), connection('s3cret-one')]);
+    expect(hasChanges(computePlan({ desired: desiredOf([ws('w'), connection('s3cret-one')]), actual: await p.read(), commit: 'c' }))).toBe(false);
+    for (const token of ['s3cret-two', 'env:JOEY_TOKEN']) {
+      const plan = computePlan({ desired: desiredOf([ws('w'), connection(token)]), actual: await p.read(), commit: 'c' });
+      const c = plan.changes.find((x) => x.key === 'Connection/w/alerts')!;
+      expect(c.actions).toEqual(['update']);
+      expect(c.diffs).toEqual([{ path: 'spec.detailsSha256', before: '(sensitive)', after: '(sensitive)', sensitive: true }]);
+      const out = renderPlanText(plan) + JSON.stringify(publicPlan(plan));
+      expect(out).not.toContain('s3cret');
+      expect(out).not.toContain('https://x');
+      expect(out).toContain('~ spec.detailsSha256: "(sensitive)" -> "(sensitive)"');
+    }
   });
 
   it('stamps the spec hash the drift check compares against', async () => {

@@ -1,5 +1,4 @@
 import type { ActualObject } from '../plan/types.js';
-import { resolveSpecSecrets } from '../plan/secrets.js';
 import { JoeyError } from '../model/index.js';
 import type { DeleteOp, Provider, WriteOp } from './provider.js';
 
@@ -34,7 +33,7 @@ export class MemoryProvider implements Provider {
       workspace: op.workspace,
       name: op.name,
       id: `${++this.seq}`,
-      spec: resolveSpecSecrets(op.kind, structuredClone(rest.spec), rest.baseDir),
+      spec: structuredClone(rest.spec),
       labels: { ...rest.labels },
       tags: rest.tags ? [...rest.tags] : undefined,
     });

@@ -1,4 +1,4 @@
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { AnyResource } from '../model/index.js';
 import { keyOf } from '../model/index.js';
@@ -21,6 +21,7 @@ export function buildDesired(root: string, resources: AnyResource[], opts: Desir
     const workspace = r.kind === 'Workspace' ? undefined : r.metadata.workspace;
     const baseDir = resolve(root, dirname(r.source?.file ?? '.'));
     const spec = canonicalSpec(r.kind, r.spec as never);
+    if (r.kind === 'Connection') absolutizeFileRefs(spec as { details?: Record<string, string> }, baseDir);
     const normalized = normalizeSpec(r.kind, spec, { baseDir });
     const o: DesiredObject = {
       key: keyOf({ kind: r.kind, workspace, name: r.metadata.name }),
@@ -50,4 +51,11 @@ export function depsHashOf(o: { kind: DesiredObject['kind']; workspace?: string;
   const h = createHash('sha256');
   for (const k of build) h.update(`${k}=${hashOf(k) ?? 'missing'}\n`);
   return h.digest('hex').slice(0, 16);
+}
+
+/** `file:` secret references are relative to the manifest; the engine resolves them later from anywhere. */
+function absolutizeFileRefs(spec: { details?: Record<string, string> }, baseDir: string): void {
+  for (const [k, v] of Object.entries(spec.details ?? {})) {
+    if (typeof v === 'string' && v.startsWith('file:') && !isAbsolute(v.slice(5))) spec.details![k] = `file:${resolve(baseDir, v.slice(5))}`;
+  }
 }

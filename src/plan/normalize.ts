@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalSpec, stableStringify } from '../model/canonical.js';
 import type { Kind } from '../model/index.js';
-import { digestSecret, resolveSecret } from './secrets.js';
+import { SENSITIVE } from './secrets.js';
 import { userLabels } from './labels.js';
 
 type Obj = Record<string, unknown>;
@@ -9,18 +9,18 @@ type Obj = Record<string, unknown>;
 /**
  * The one normal form both sides of a diff go through, so a fresh apply followed by a plan shows nothing:
  * canonicalSpec (defaults, sorted keys, quantities/durations), no artifact path (the sha256 is the identity),
- * connection details as digests of their resolved values.
+ * connection details as one digest of the details as written (never their values).
  */
-export function normalizeSpec(kind: Kind, spec: unknown, opts: { baseDir?: string; resolve?: boolean } = {}): Obj {
+export function normalizeSpec(kind: Kind, spec: unknown, _opts: { baseDir?: string; resolve?: boolean } = {}): Obj {
   const s = canonicalSpec(kind, (spec ?? {}) as Obj) as unknown as Obj;
   if (kind === 'Model' || kind === 'Orchestration') delete s.path;
-  if (kind === 'Connection' && s.details && typeof s.details === 'object') {
-    const d: Obj = {};
-    for (const [k, v] of Object.entries(s.details as Obj)) {
-      const value = String(v);
-      d[k] = digestSecret(opts.resolve === false ? value : resolveSecret(value, opts.baseDir));
-    }
-    s.details = d;
+  if (kind === 'Connection') {
+    // Details as written (references stay references; the engine resolves them when they are used), compared by
+    // one digest (the engine's `details_sha256`), keys kept so added/removed keys show (values masked).
+    const details = (s.details && typeof s.details === 'object' ? s.details : {}) as Obj;
+    const given = typeof s.detailsSha256 === 'string' ? s.detailsSha256 : undefined;
+    s.detailsSha256 = given ?? createHash('sha256').update(stableStringify(details)).digest('hex');
+    s.details = Object.fromEntries(Object.keys(details).sort().map((k) => [k, SENSITIVE]));
   }
   return s;
 }
