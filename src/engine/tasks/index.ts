@@ -5,7 +5,7 @@
  *   startDetachedRun(stateDir, taskId)     start a run-once task's run in a detached process (no scheduler needed)
  *   TaskScheduler (controllers/tasks)      the cron/continuous loop for `joey controller` / `joey server`
  */
-import type { Store } from '../store/index.js';
+import type { Engine } from '../index.js';
 import { TaskService, type TaskServiceOptions } from './service.js';
 
 export { TaskService, TASKS, HEARTBEAT_STALE_MS, type TaskView, type TaskDoc, type CreateTaskInput, type TaskServiceOptions } from './service.js';
@@ -16,7 +16,7 @@ export { systemClock, offsetClock, ManualClock, type Clock } from './clock.js';
 export { taskShimDir } from './shim.js';
 export * from './types.js';
 
-/** The engine's TaskService, built once per engine (anything with a `store` and `extension`, i.e. `Engine`). */
-export function tasksOf(engine: { store: Store; extension<T>(name: string, f: (e: never) => T): T }, opts?: TaskServiceOptions): TaskService {
-  return engine.extension('tasks', () => new TaskService(engine.store, opts));
+/** The engine's TaskService, built once per engine (`opts` only count the first time). */
+export function tasksOf(engine: Engine, opts?: TaskServiceOptions): TaskService {
+  return engine.extension('tasks', (e) => new TaskService(e.store, opts));
 }
