@@ -33,7 +33,7 @@ async function post(path: string, body: unknown, t = token) {
 
 async function upload(zip: Uint8Array, name: string) {
   const form = new FormData();
-  form.append('file', new Blob([zip], { type: 'application/octet-stream' }), name);
+  form.append('file', new Blob([zip as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), name);
   form.append('metadata', new Blob([JSON.stringify({ workspace_id: wsId })], { type: 'application/json' }), 'metadata');
   const r = await fetch(server.url + '/v1/api/orchestration/upload', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
   return { status: r.status, body: (await r.json()) as any };
