@@ -7,3 +7,4 @@ export type { LogStoreOptions, ReadOptions, ReadResult } from './store.js';
 export { exportLogs, parseSize } from './export.js';
 export type { ExportOptions, ExportResult } from './export.js';
 export { concatTables, selectColumns, takeRows } from './table.js';
+export { formatLogTable, tableRecords } from './format.js';
