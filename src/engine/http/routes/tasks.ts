@@ -117,7 +117,8 @@ export const taskRoutes: Route[] = [
     path: '/v1/api/task/list',
     handler(ctx) {
       const ws = ctx.requireWorkspace(ctx.body.workspace_id);
-      return tasksOf(ctx.engine).list({ workspaceId: ws.id, killed: ctx.body.killed === true });
+      // The platform's killed=false (default) lists every task; killed=true only killed ones.
+      return tasksOf(ctx.engine).list({ workspaceId: ws.id, killed: ctx.body.killed === true ? true : undefined });
     },
   },
   {
