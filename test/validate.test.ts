@@ -62,6 +62,7 @@ describe('joey validate on broken manifests', () => {
     const r = joey('validate', 'test/fixtures/broken');
     expect(r.code).toBe(1);
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
+    expect(r.stdout).not.toContain('sk-live'); // a secret committed by mistake is reported, never echoed
     const lines = r.stdout.trim().split('\n');
     expect(lines).toContain(
       'test/fixtures/broken/underscore-name.yaml:4:9: error: metadata.name: must be a DNS-1123 label: lowercase letters, digits and \'-\' only, at most 63 characters (\'.\' and \'_\' are not allowed)',

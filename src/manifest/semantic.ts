@@ -34,9 +34,21 @@ function deploymentIssues(dc: Obj, at: Segment[]): SemanticIssue[] {
   return out;
 }
 
+/** Connection detail keys whose values are secrets, so they may only be given by reference. */
+const SECRET_KEY = /(pass(word|wd)?|secret|token|api[-_]?key|private[-_]?key|credential|auth)/i;
+const SECRET_REF = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/;
+
 export function semanticIssues(kind: Kind, spec: Obj): SemanticIssue[] {
   const out: SemanticIssue[] = [];
   switch (kind) {
+    case 'Connection':
+      for (const [k, v] of Object.entries(isObj(spec.details) ? spec.details : {})) {
+        if (SECRET_KEY.test(k) && typeof v === 'string' && !SECRET_REF.test(v)) {
+          // Never echo the value: it is a secret committed by mistake.
+          out.push({ path: ['spec', 'details', k], anchor: 'value', message: 'secret values must be references: env:NAME or file:PATH (never inline)' });
+        }
+      }
+      break;
     case 'DeploymentConfig':
       out.push(...deploymentIssues(spec, ['spec']));
       break;
