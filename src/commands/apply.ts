@@ -8,6 +8,7 @@ import { collectingReporter, textReporter } from '../apply/reporter.js';
 import { parseTimeout } from '../apply/lock.js';
 import { renderPlanText } from '../plan/index.js';
 import { openEngineProvider } from '../providers/engine/provider.js';
+import { kubernetesApplyFlags, runKubernetesApply } from '../providers/kubernetes/kube-flags.js';
 
 export default class Apply extends JoeyCommand {
   static override description = 'make the running state match the manifests (or execute a saved plan exactly)';
@@ -19,10 +20,15 @@ export default class Apply extends JoeyCommand {
     'auto-approve': Flags.boolean({ description: 'apply without asking (also the behaviour without a terminal)', default: false }),
     parallelism: Flags.integer({ description: 'independent actions run at once', default: 8, min: 1 }),
     'lock-timeout': Flags.string({ description: 'how long to wait for the state lock (e.g. 30s)', default: '0s' }),
+    ...kubernetesApplyFlags,
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Apply);
+    if (flags.target === 'kubernetes') {
+      const k = await runKubernetesApply(args.root, flags, { json: flags.json, write: (l) => process.stdout.write(l + '\n'), ask: !flags['auto-approve'] && !flags.json && interactive() ? askYes : undefined });
+      return this.emit(flags.json, k.json, () => k.text);
+    }
     const target = resolve(args.root);
     const fromPlan = looksLikePlanFile(target);
     const saved = fromPlan ? loadPlanFile(target) : undefined;
