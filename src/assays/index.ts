@@ -6,3 +6,5 @@ export { summarizeBaseline, summarizeWindow } from './summarize.js';
 export { computeAssay, scoreWindow, summarizerConfig, type ComputeOptions } from './compute.js';
 export { readValuesFile, columnValues, type ReadOptions } from './read-values.js';
 export { parseIoPath, type IoPath } from './iopath.js';
+export { windowPlan, windowAt, closedWindows, samplesFromTable, sortByTime, valuesBetween, type WindowPlan, type WindowSpan, type Samples } from './windows.js';
+export { analyzeWindows, summarizerFromSpec, type WindowAnalysis } from './analysis.js';
