@@ -1,4 +1,5 @@
 /** Library side of `joey infer` / `joey logs`: target parsing and the HTTP client calls. */
+import { tableFromIPC } from 'apache-arrow';
 import { JoeyError } from '../../model/index.js';
 import { CONTENT_TYPES } from './engine-runtime.js';
 import type { InputFormat } from './decode.js';
@@ -48,9 +49,12 @@ export async function inferOverHttp(o: HttpInfer): Promise<{ body: Uint8Array | 
     body: o.body as unknown as BodyInit,
   });
   if (!res.ok) throw await failure(res);
-  const rows = Number(res.headers.get('x-joey-rows') ?? 0);
-  if (o.answer === 'arrow') return { body: new Uint8Array(await res.arrayBuffer()), rows };
-  return { body: await res.text(), rows };
+  if (o.answer === 'arrow') {
+    const body = new Uint8Array(await res.arrayBuffer());
+    return { body, rows: tableFromIPC(body).numRows };
+  }
+  const body = await res.text();
+  return { body, rows: (JSON.parse(body) as unknown[]).length };
 }
 
 export interface HttpLogs {
@@ -78,8 +82,10 @@ export async function logsOverHttp(o: HttpLogs): Promise<{ arrow: Uint8Array; tr
       end_datetime: o.end,
       dataset: o.dataset,
       dataset_exclude: o.datasetExclude,
+      arrow: true,
     }),
   });
   if (!res.ok) throw await failure(res);
-  return { arrow: new Uint8Array(await res.arrayBuffer()), truncated: res.headers.get('x-joey-truncated') === 'true' };
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  return { arrow: bytes, truncated: tableFromIPC(bytes).schema.metadata.get('joey.truncated') === 'true' };
 }

@@ -88,7 +88,23 @@ function values(raw: unknown[], problem?: string): ValuesColumn {
 function describeOdd(v: unknown, row: number): string {
   if (v === null) return `row ${row} is null`;
   if (typeof v === 'string') return `row ${row} holds a string (${JSON.stringify(v.length > 20 ? v.slice(0, 20) + '…' : v)})`;
-  return `row ${row} holds ${Array.isArray(v) ? 'a list that is not all numbers' : `a ${typeof v}`}`;
+  if (Array.isArray(v)) {
+    // Point at the first element that is not a number (or list).
+    const path: number[] = [];
+    let cur: unknown = v;
+    while (Array.isArray(cur) && cur.length) {
+      const i = cur.findIndex((x) => typeof x !== 'number');
+      if (i < 0) break;
+      path.push(i);
+      cur = cur[i];
+    }
+    if (path.length && !Array.isArray(cur)) {
+      const what = typeof cur === 'string' ? `a string (${JSON.stringify(cur.length > 20 ? cur.slice(0, 20) + '…' : cur)})` : cur === null ? 'null' : `a ${typeof cur}`;
+      return `row ${row} holds ${what} at position ${path.join('/')}`;
+    }
+    return `row ${row} holds a list that is not all numbers`;
+  }
+  return `row ${row} holds a ${typeof v}`;
 }
 
 /** Copies one row's nested list into `out`; returns a problem description instead of throwing. */

@@ -105,11 +105,16 @@ function cellNested(col: Extract<Column, { kind: 'tensor' }>, r: number): unknow
 /** Shortest decimal that reads back as the same float32 (what pyarrow and polars print: 0.0014974177). */
 export function f32String(v: number): string {
   if (!Number.isFinite(v)) return 'null';
-  for (let p = 6; p <= 9; p++) {
+  // Most float32 values need 8 or 9 digits: test those first, then search short representations upward.
+  const s8 = v.toPrecision(8);
+  if (Math.fround(Number(s8)) !== v) return String(Number(v.toPrecision(9)));
+  const s7 = v.toPrecision(7);
+  if (Math.fround(Number(s7)) !== v) return String(Number(s8));
+  for (let p = 1; p < 7; p++) {
     const s = v.toPrecision(p);
     if (Math.fround(Number(s)) === v) return String(Number(s));
   }
-  return String(v);
+  return String(Number(s7));
 }
 
 type CellWriter = (row: number) => string;
