@@ -5,6 +5,7 @@ import { modelRoutes } from './models.js';
 import { pipelineRoutes } from './pipelines.js';
 import { configRoutes } from './config.js';
 import { taskRoutes } from './tasks.js';
+import { inferRoutes } from './infer.js';
 
 export const ROUTES: Route[] = [
   ...workspaceRoutes,
@@ -12,4 +13,5 @@ export const ROUTES: Route[] = [
   ...pipelineRoutes,
   ...configRoutes,
   ...taskRoutes,
+  ...inferRoutes,
 ];
