@@ -6,6 +6,8 @@ import { pipelineRoutes } from './pipelines.js';
 import { configRoutes } from './config.js';
 import { taskRoutes } from './tasks.js';
 import { inferRoutes } from './infer.js';
+import { uiDataRoutes } from './ui-data.js';
+import { uiRoutes } from './ui.js';
 
 export const ROUTES: Route[] = [
   ...workspaceRoutes,
@@ -14,4 +16,6 @@ export const ROUTES: Route[] = [
   ...configRoutes,
   ...taskRoutes,
   ...inferRoutes,
+  ...uiDataRoutes,
+  ...uiRoutes,
 ];
