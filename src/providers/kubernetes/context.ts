@@ -21,6 +21,8 @@ export interface RenderOptions {
   artifactsClaim?: string;
   /** Port the engine serves on inside the pod; default 8080. */
   port?: number;
+  /** Where the artifacts volume is mounted in pods; default /var/lib/joey/artifacts. */
+  artifactsDir?: string;
 }
 
 export interface RenderResult {
@@ -52,6 +54,7 @@ export class RenderContext {
   readonly instance: string;
   readonly artifactsClaim: string;
   readonly port: number;
+  readonly artifactsDir: string;
   readonly warnings: string[] = [];
   private readonly byKey = new Map<string, AnyResource>();
 
@@ -65,6 +68,7 @@ export class RenderContext {
     this.instance = opts.instance ?? 'joey';
     this.artifactsClaim = opts.artifactsClaim ?? 'joey-artifacts';
     this.port = opts.port ?? 8080;
+    this.artifactsDir = opts.artifactsDir ?? ARTIFACTS_DIR;
     for (const r of resources) this.byKey.set(keyOf(r), r);
   }
 

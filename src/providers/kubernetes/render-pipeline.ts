@@ -12,12 +12,13 @@ import type {
 import type { AnyResource, DeploymentConfigSpec, PipelineSpec, Resource, Resources } from '../../model/index.js';
 import { stableStringify } from '../../model/canonical.js';
 import { ANNOTATIONS, type K8sObject } from './types.js';
-import { ARTIFACTS_DIR, RenderContext, shortHash, sorted } from './context.js';
+import { RenderContext, shortHash, sorted } from './context.js';
 import { k8sName } from './names.js';
 
 /** Default HPA target when an autoscale config names none (Kubernetes' own kubectl-autoscale default). */
 export const DEFAULT_CPU_UTILIZATION = 80;
 const CONFIG_DIR = '/etc/joey/pipeline';
+const STATE_DIR = '/var/lib/joey/state';
 const SIDEKICK_BASE_PORT = 50051;
 
 /** Models named by a pipeline's steps, in step order, without repeats. */
@@ -91,7 +92,11 @@ function definitionDocs(ctx: RenderContext, p: Resource<'Pipeline'>, models: str
   }
   docs.push(p);
   return docs
-    .map((r) => YAML.stringify({ apiVersion: r.apiVersion, kind: r.kind, metadata: r.metadata, spec: r.spec }, { lineWidth: 0 }))
+    .map((r) => {
+      // In the pod, a model's artifact is the content-addressed file on the artifacts volume.
+      const spec = r.kind === 'Model' && r.spec.sha256 ? { ...r.spec, path: `${ctx.artifactsDir}/${r.spec.sha256}` } : r.spec;
+      return YAML.stringify({ apiVersion: r.apiVersion, kind: r.kind, metadata: r.metadata, spec }, { lineWidth: 0 });
+    })
     .join('---\n');
 }
 
@@ -115,7 +120,7 @@ export function renderPipeline(ctx: RenderContext, p: Resource<'Pipeline'>): K8s
 
   const data = {
     'models.json': JSON.stringify(
-      models.map((m) => ({ ...m, artifact: m.sha256 ? `${ARTIFACTS_DIR}/${m.sha256}` : '' })),
+      models.map((m) => ({ ...m, artifact: m.sha256 ? `${ctx.artifactsDir}/${m.sha256}` : '' })),
       null,
       2,
     ),
@@ -129,25 +134,29 @@ export function renderPipeline(ctx: RenderContext, p: Resource<'Pipeline'>): K8s
   };
 
   const sidekickAddrs = containerized.map((m, i) => `${m.name}=127.0.0.1:${SIDEKICK_BASE_PORT + i}`);
-  const engineEnv: V1EnvVar[] = [
-    { name: 'JOEY_ARTIFACTS', value: ARTIFACTS_DIR },
-    { name: 'JOEY_MANIFESTS', value: CONFIG_DIR },
-    { name: 'JOEY_PIPELINE', value: `${ws}/${p.metadata.name}` },
-    { name: 'JOEY_PORT', value: String(ctx.port) },
-  ];
+  const engineEnv: V1EnvVar[] = [{ name: 'JOEY_PIPELINE', value: `${ws}/${p.metadata.name}` }];
   if (sidekickAddrs.length) engineEnv.push({ name: 'JOEY_SIDEKICKS', value: sidekickAddrs.join(',') });
+  const mounts = [
+    { name: 'artifacts', mountPath: ctx.artifactsDir, readOnly: true },
+    { name: 'pipeline', mountPath: CONFIG_DIR, readOnly: true },
+    { name: 'state', mountPath: STATE_DIR },
+  ];
 
+  // The pod's engine state is built by `joey apply` from the ConfigMap before `joey server` starts serving it.
+  const load: V1Container = {
+    name: 'load',
+    image: ctx.image,
+    args: ['apply', CONFIG_DIR, '--auto-approve', '--state', STATE_DIR],
+    volumeMounts: mounts,
+  };
   const engine: V1Container = {
     name: 'engine',
     image: ctx.image,
-    args: ['server', '--port', String(ctx.port)],
+    args: ['server', '--host', '0.0.0.0', '--port', String(ctx.port), '--state', STATE_DIR],
     env: engineEnv,
     ports: [{ name: 'http', containerPort: ctx.port, protocol: 'TCP' }],
     readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 5 },
-    volumeMounts: [
-      { name: 'pipeline', mountPath: CONFIG_DIR, readOnly: true },
-      { name: 'artifacts', mountPath: ARTIFACTS_DIR, readOnly: true },
-    ],
+    volumeMounts: mounts,
   };
   const engineResources = resourceRequirements(cfg);
   if (engineResources) engine.resources = engineResources;
@@ -157,7 +166,7 @@ export function renderPipeline(ctx: RenderContext, p: Resource<'Pipeline'>): K8s
     const env: V1EnvVar[] = [
       { name: 'MODEL_FRAMEWORK', value: m.framework },
       { name: 'MODEL_NAME', value: m.name },
-      { name: 'MODEL_PATH', value: `${ARTIFACTS_DIR}/${m.sha256}` },
+      { name: 'MODEL_PATH', value: `${ctx.artifactsDir}/${m.sha256}` },
       { name: 'MODEL_SHA256', value: m.sha256 },
       { name: 'PORT', value: String(SIDEKICK_BASE_PORT + i) },
     ];
@@ -169,7 +178,7 @@ export function renderPipeline(ctx: RenderContext, p: Resource<'Pipeline'>): K8s
       image: ctx.sidekickImage.replaceAll('{framework}', m.framework),
       env,
       ports: [{ name: `sk-${i}`, containerPort: SIDEKICK_BASE_PORT + i, protocol: 'TCP' }],
-      volumeMounts: [{ name: 'artifacts', mountPath: ARTIFACTS_DIR, readOnly: true }],
+      volumeMounts: [{ name: 'artifacts', mountPath: ctx.artifactsDir, readOnly: true }],
     };
     const res = resourceRequirements(sk);
     if (res) c.resources = res;
@@ -194,12 +203,14 @@ export function renderPipeline(ctx: RenderContext, p: Resource<'Pipeline'>): K8s
       template: {
         metadata: { labels: ctx.labels(p, 'engine'), annotations: { [ANNOTATIONS.configHash]: configHash } },
         spec: {
+          initContainers: [load],
           containers: [engine, ...sidekicks],
           ...(nodeSelector(cfg) ? { nodeSelector: nodeSelector(cfg) } : {}),
           ...(tolerations ? { tolerations } : {}),
           volumes: [
             { name: 'artifacts', persistentVolumeClaim: { claimName: ctx.artifactsClaim, readOnly: true } },
             { name: 'pipeline', configMap: { name: configName } },
+            { name: 'state', emptyDir: {} },
           ],
         },
       },

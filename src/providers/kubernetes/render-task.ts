@@ -3,7 +3,7 @@ import type { V1ConfigMap, V1CronJob, V1Deployment, V1EnvVar, V1Job, V1JobSpec, 
 import type { Resource } from '../../model/index.js';
 import { specHash, stableStringify } from '../../model/canonical.js';
 import { ANNOTATIONS, type K8sObject } from './types.js';
-import { ARTIFACTS_DIR, RenderContext, shortHash } from './context.js';
+import { RenderContext, shortHash } from './context.js';
 import { MAX_CRONJOB, k8sName } from './names.js';
 
 const TASK_CONFIG_DIR = '/etc/joey/task';
@@ -57,9 +57,9 @@ function podSpec(ctx: RenderContext, t: Resource<'Task'>, configName: string, re
       {
         name: 'unpack',
         image: ctx.image,
-        command: ['python3', '-m', 'zipfile', '-e', `${ARTIFACTS_DIR}/${sha}.zip`, WORK_DIR],
+        command: ['python3', '-m', 'zipfile', '-e', `${ctx.artifactsDir}/${sha}.zip`, WORK_DIR],
         volumeMounts: [
-          { name: 'artifacts', mountPath: ARTIFACTS_DIR, readOnly: true },
+          { name: 'artifacts', mountPath: ctx.artifactsDir, readOnly: true },
           { name: 'work', mountPath: WORK_DIR },
         ],
       },

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { loadRepo } from '../../manifest/index.js';
@@ -69,6 +72,28 @@ describe('render examples', () => {
     const cron = byKind(objects, 'CronJob')[0] as Any;
     const vols = cron.spec.jobTemplate.spec.template.spec.volumes;
     expect(vols).toContainEqual({ name: 'conn-0', secret: { secretName: 'fraud-prod-fraud-conn-alerts', optional: true } });
+  });
+
+  it("the engine pod's load step can apply the ConfigMap: it validates with artifacts found by sha256", async () => {
+    const { resources } = await loadRepo(examples);
+    const tmp = mkdtempSync(join(tmpdir(), 'joey-pod-'));
+    const art = join(tmp, 'artifacts');
+    mkdirSync(art);
+    const { objects } = renderKubernetes(resources, { artifactsDir: art });
+    for (const m of resources.filter((r) => r.kind === 'Model') as Any[]) copyFileSync(join(examples, 'models', m.spec.path), join(art, m.spec.sha256));
+    const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'joey-fraud-ccfraud-ab-config') as Any;
+    const etc = join(tmp, 'etc');
+    mkdirSync(etc);
+    writeFileSync(join(etc, 'pipeline.yaml'), cm.data['pipeline.yaml']);
+    const loaded = await loadRepo(etc);
+    expect(loaded.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const models = loaded.resources.filter((r) => r.kind === 'Model') as Any[];
+    expect(models.map((m) => m.spec.sha256).sort()).toEqual(
+      (resources.filter((r) => r.kind === 'Model' && ['ccfraud', 'ccfraud-xgb'].includes(r.metadata.name)) as Any[]).map((m) => m.spec.sha256).sort(),
+    );
+    const dep = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'joey-fraud-ccfraud-ab') as Any;
+    expect(dep.spec.template.spec.initContainers[0].args).toEqual(['apply', '/etc/joey/pipeline', '--auto-approve', '--state', '/var/lib/joey/state']);
+    expect(dep.spec.template.spec.containers[0].args).toEqual(['server', '--host', '0.0.0.0', '--port', '8080', '--state', '/var/lib/joey/state']);
   });
 
   it('is deterministic and the YAML stream parses back to the same objects', async () => {
