@@ -26,7 +26,7 @@ function group(i: number): string {
     `${md('Pipeline', 'fraud')}spec:\n  steps:\n    - model: ccfraud\n  validations:\n    high_fraud: pl.col("out.dense_1").list.get(0) > 0.9\n  deployment: small\n`,
     `${md('Pipeline', 'fraud-ab')}spec:\n  steps:\n    - abTest:\n        champion: ccfraud\n        challengers: [{model: ccfraud-v2, weight: 1}]\n  deployment: {cpus: 0.5, memory: 512Mi}\n`,
     `${md('Orchestration', 'report')}spec:\n  path: ../orch\n`,
-    `${md('Task', 'nightly')}spec:\n  orchestration: report\n  run: scheduled\n  schedule: "0 1 * * *"\n  args: {n: ${i}}\n`,
+    `${md('Task', 'nightly')}spec:\n  orchestration: report\n  run: scheduled\n  schedule: "${i % 60} ${i % 24} * * *"\n  args: {n: ${i}}\n`,
     `${md('Assay', 'drift')}spec:\n  pipeline: fraud\n  iopath: output dense_1 0\n  baseline: {values: [0.1, 0.2, 0.3, 0.4]}\n  window: {width: 1h}\n`,
     `${md('Connection', 'alerts')}spec:\n  type: HTTP\n  details: {url: "https://example.com/${i}", token: "env:TOKEN"}\n`,
   ].join('---\n');
@@ -54,34 +54,36 @@ function baseline(dir: string): number {
 async function main() {
   const dir = generate();
   try {
-    // Warm up both paths once (module loading, schema compilation), then take the best of 3.
-    baseline(dir);
-    const warm = await loadRepo(dir);
-    const errors = warm.diagnostics.filter((d) => d.severity === 'error');
+    // First load in this process: what one `joey validate` run pays (schema compilation, empty caches).
+    baseline(dir); // warm the file cache so both sides read from memory
+    const t0 = performance.now();
+    const first = await loadRepo(dir);
+    const firstMs = performance.now() - t0;
+    const errors = first.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length) throw new Error(`bench repo is invalid: ${errors.length} errors, first: ${JSON.stringify(errors[0])}`);
-    if (warm.resources.length !== GROUPS * 10) throw new Error(`expected ${GROUPS * 10} resources, got ${warm.resources.length}`);
+    if (first.resources.length !== GROUPS * 10) throw new Error(`expected ${GROUPS * 10} resources, got ${first.resources.length}`);
 
-    const time = async (fn: () => unknown) => {
-      let best = Infinity;
+    const best = async (fn: () => unknown) => {
+      let ms = Infinity;
       for (let i = 0; i < 3; i++) {
         const t = performance.now();
         await fn();
-        best = Math.min(best, performance.now() - t);
+        ms = Math.min(ms, performance.now() - t);
       }
-      return best;
+      return ms;
     };
-    const base = await time(() => baseline(dir));
-    const cold = await time(() => loadRepo(dir));
+    const base = await best(() => baseline(dir));
+    const again = await best(() => loadRepo(dir));
     const n = GROUPS * 10;
     const out = [
       `documents: ${n} in ${GROUPS} files`,
-      `baseline (read + yaml.parseAllDocuments): ${base.toFixed(0)} ms`,
-      `loadRepo (parse + schemas + references + artifact hashes + canonical specs): ${cold.toFixed(0)} ms (${((cold / n) * 1000).toFixed(1)} µs/doc)`,
-      `ratio loadRepo / baseline: ${(cold / base).toFixed(2)}x`,
-      `target < 3000 ms: ${cold < 3000 ? 'PASS' : 'FAIL'}`,
+      `baseline (read + yaml.parseAllDocuments, best of 3): ${base.toFixed(0)} ms`,
+      `loadRepo first run in process (parse + schemas + references + artifact hashes + canonical specs): ${firstMs.toFixed(0)} ms (${((firstMs / n) * 1000).toFixed(1)} µs/doc), ${(firstMs / base).toFixed(2)}x baseline`,
+      `loadRepo again (best of 3, compiled schemas and memoized cron/zone checks): ${again.toFixed(0)} ms, ${(again / base).toFixed(2)}x baseline`,
+      `target < 3000 ms for the first run: ${firstMs < 3000 ? 'PASS' : 'FAIL'}`,
     ];
     process.stdout.write(out.join('\n') + '\n');
-    if (cold >= 3000) process.exitCode = 1;
+    if (firstMs >= 3000) process.exitCode = 1;
   } finally {
     if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true }); else process.stdout.write(dir + "\n");
   }

@@ -30,7 +30,7 @@ export const DEFAULTS = {
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const clone = <T>(v: T): T => (v === undefined ? v : structuredClone(v));
+const obj = (v: unknown): Obj => (isObj(v) ? v : {});
 
 /** Deep copy with every object's keys sorted; `undefined` values dropped (as JSON would). */
 export function sortKeys<T>(v: T): T {
@@ -48,27 +48,30 @@ export function stableStringify(v: unknown): string {
   return JSON.stringify(sortKeys(v));
 }
 
-function normalizeResources(r: Obj): void {
-  if (typeof r.memory === 'string') r.memory = normalizeQuantity(r.memory);
+// The helpers below never mutate their input: they build new objects level by level where they change
+// something, and `sortKeys` deep-copies the result at the end.
+
+function withMemory<T extends Obj>(r: T): T {
+  return typeof r.memory === 'string' ? { ...r, memory: normalizeQuantity(r.memory) } : r;
 }
 
 function canonicalDeploymentConfig(spec: Obj): Obj {
-  const s = clone(spec);
-  normalizeResources(s);
-  if (isObj(s.lb)) normalizeResources(s.lb);
-  if (isObj(s.sidekicks)) for (const sk of Object.values(s.sidekicks)) if (isObj(sk)) normalizeResources(sk);
+  const s: Obj = withMemory({ ...spec });
+  if (isObj(s.lb)) s.lb = withMemory(s.lb);
+  if (isObj(s.sidekicks)) {
+    s.sidekicks = Object.fromEntries(Object.entries(s.sidekicks).map(([k, v]) => [k, isObj(v) ? withMemory(v) : v]));
+  }
   if (isObj(s.autoscale)) s.autoscale = { ...DEFAULTS.autoscale, ...s.autoscale };
   else if (s.replicas === undefined) s.replicas = DEFAULTS.replicas;
   return s;
 }
 
 function canonicalPipeline(spec: Obj): Obj {
-  const s: Obj = { ...clone(DEFAULTS.pipeline), ...clone(spec) };
+  const s: Obj = { validations: {}, deployment: DEFAULTS.pipeline.deployment, ...spec };
   if (Array.isArray(s.steps)) {
-    s.steps = s.steps.map((step) => {
-      if (isObj(step) && isObj(step.abTest)) return { ...step, abTest: { ...DEFAULTS.abTest, ...step.abTest } };
-      return step;
-    });
+    s.steps = s.steps.map((step) =>
+      isObj(step) && isObj(step.abTest) ? { ...step, abTest: { ...DEFAULTS.abTest, ...step.abTest } } : step,
+    );
   }
   if (isObj(s.deployment)) s.deployment = canonicalDeploymentConfig(s.deployment);
   return s;
@@ -76,30 +79,34 @@ function canonicalPipeline(spec: Obj): Obj {
 
 function canonicalAssay(spec: Obj): Obj {
   const d = DEFAULTS.assay;
-  const s: Obj = { aggregation: d.aggregation, metric: d.metric, active: d.active, ...clone(spec) };
-  s.binning = { ...d.binning, ...(isObj(spec.binning) ? clone(spec.binning) : {}) };
-  s.thresholds = { ...d.thresholds, ...(isObj(spec.thresholds) ? clone(spec.thresholds) : {}) };
-  const w: Obj = { ...d.window, ...(isObj(spec.window) ? clone(spec.window) : {}) };
+  const w: Obj = { ...d.window, ...obj(spec.window) };
   if (typeof w.width === 'string') w.width = normalizeDuration(w.width);
   w.interval = typeof w.interval === 'string' ? normalizeDuration(w.interval) : w.width;
-  s.window = w;
-  return s;
+  return {
+    aggregation: d.aggregation,
+    metric: d.metric,
+    active: d.active,
+    ...spec,
+    binning: { ...d.binning, ...obj(spec.binning) },
+    thresholds: { ...d.thresholds, ...obj(spec.thresholds) },
+    window: w,
+  };
 }
 
 /** Defaults filled, quantities/durations normalized, keys sorted. Never throws on odd input. */
 export function canonicalSpec<K extends Kind>(kind: K, spec: KindSpec[K] | Obj | undefined): KindSpec[K] {
-  const s = (isObj(spec) ? spec : {}) as Obj;
+  const s = obj(spec);
   let out: Obj;
   switch (kind) {
     case 'Workspace': {
-      out = { ...clone(DEFAULTS.workspace), ...clone(s) };
+      out = { members: [], prune: DEFAULTS.workspace.prune, ...s };
       if (Array.isArray(out.members)) {
         out.members = [...(out.members as Obj[])].sort((a, b) => String(a?.user).localeCompare(String(b?.user)));
       }
       break;
     }
     case 'Connection':
-      out = { details: {}, ...clone(s) };
+      out = { details: {}, ...s };
       break;
     case 'DeploymentConfig':
       out = canonicalDeploymentConfig(s);
@@ -108,13 +115,13 @@ export function canonicalSpec<K extends Kind>(kind: K, spec: KindSpec[K] | Obj |
       out = canonicalPipeline(s);
       break;
     case 'Task':
-      out = { ...clone(DEFAULTS.task), ...clone(s) };
+      out = { args: {}, timezone: DEFAULTS.task.timezone, ...s };
       break;
     case 'Assay':
       out = canonicalAssay(s);
       break;
     default:
-      out = clone(s);
+      out = s;
   }
   return sortKeys(out) as unknown as KindSpec[K];
 }
