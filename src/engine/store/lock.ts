@@ -33,6 +33,8 @@ const BREAKER_STALE_MS = 5_000;
  */
 export class FileLock {
   private token: string | undefined;
+  /** The last successful acquire broke a dead holder's lock (its writes may be half done). */
+  brokeStale = false;
 
   /** `tmpDir` (same filesystem) holds the short-lived holder files; default: the lock's directory. */
   constructor(
@@ -57,11 +59,13 @@ export class FileLock {
     // No fsync: a lock does not need to survive power loss (its holder would not either).
     const tmp = tempName(this.tmpDir, 'lock');
     writeFileSync(tmp, JSON.stringify(rec) + '\n');
+    let broke = false;
     try {
       for (let attempt = 0; attempt < 2; attempt++) {
         try {
           linkSync(tmp, this.path);
           this.token = token;
+          this.brokeStale = broke;
           return true;
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -69,6 +73,7 @@ export class FileLock {
         const h = readHolder(this.path);
         if (h ? !isStale(h) : !unreadableAndOld(this.path)) return false;
         if (!this.breakStale(h?.token)) return false;
+        broke = true;
       }
       return false;
     } finally {

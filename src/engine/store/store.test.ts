@@ -42,6 +42,31 @@ describe('Store', () => {
     expect(a.get('c', '1')).toEqual({ v: 2 });
   });
 
+  it('caches reads but never serves a stale document after another process commits or dies mid-write', async () => {
+    const dir = tmp();
+    const a = await Store.open(dir);
+    const b = await Store.open(dir);
+    await b.put('c', '1', { v: 1 });
+    expect(a.list('c')).toEqual([{ v: 1 }]); // a's cache is now complete for 'c'
+    await b.put('c', '2', { v: 2 });
+    expect(a.ids('c')).toEqual(['1', '2']);
+    expect(a.get('c', '1')).toEqual({ v: 1 });
+    await b.update<{ v: number }>('c', '1', () => ({ v: 10 }));
+    expect(a.get('c', '1')).toEqual({ v: 10 });
+    const got = a.get<{ v: number }>('c', '1')!;
+    got.v = 99; // callers may mutate what they read
+    expect(a.get('c', '1')).toEqual({ v: 10 });
+    // a writer killed after writing a document but before bumping the generation leaves its lock behind
+    const dead = spawn(process.execPath, ['-e', '0']);
+    await new Promise((r) => dead.once('exit', r));
+    writeFileSync(join(dir, 'store.lock'), JSON.stringify({ pid: dead.pid, host: hostname(), time: 't', token: 'dead' }));
+    writeFileSync(join(dir, 'collections', 'c', '1.json'), JSON.stringify({ v: 11 }));
+    expect(a.get('c', '1')).toEqual({ v: 11 }); // lock present: read the disk
+    await b.withLock(() => undefined); // breaks the stale lock, writes nothing
+    expect(a.get('c', '1')).toEqual({ v: 11 });
+    expect(a.list('c')).toEqual([{ v: 11 }, { v: 2 }]);
+  });
+
   it('withLock is re-entrant and serializes concurrent transactions in one process', async () => {
     const s = await Store.open(tmp());
     await s.put('n', 'x', { v: 0 });

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, copyFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, copyFileSync, openSync, fsyncSync, closeSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { JoeyError } from '../../model/index.js';
 import { atomicWrite, fsyncDir, pidAlive, tempName } from './fsutil.js';
@@ -33,6 +33,14 @@ export interface StoreOptions {
   targetVersion?: number;
 }
 
+interface CollectionCache {
+  gen: string;
+  /** id → JSON text (parsed on every read, so callers may mutate what they get) */
+  docs: Map<string, string>;
+  /** every document of the collection is in `docs` */
+  complete: boolean;
+}
+
 const COLLECTION_RE = /^[a-z][a-z0-9_-]{0,63}$/;
 
 /**
@@ -48,7 +56,9 @@ const COLLECTION_RE = /^[a-z][a-z0-9_-]{0,63}$/;
  * Every write is temp file + fsync + rename + fsync(dir), so a reader or a process killed at any
  * point sees either the old or the new document, never a torn one. Writes take the writer lock for
  * the duration of one transaction (`put`/`delete`/`update`, or `withLock(fn)` for several). Reads take
- * no lock and always go to disk, so every process sees the latest committed state.
+ * no lock; they are served from an in-memory cache that is valid only while `<dir>/generation` (bumped
+ * by every writing transaction) is unchanged and no writer holds the lock, so every process sees the
+ * latest committed state and repeated reads cost two small syscalls instead of a directory scan.
  */
 export class Store {
   readonly dir: string;
@@ -57,13 +67,16 @@ export class Store {
   private readonly lockTimeoutMs: number;
   /** Serializes this process's transactions; the file lock serializes processes. */
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly inTx = new AsyncLocalStorage<boolean>();
+  private readonly inTx = new AsyncLocalStorage<{ dirty: boolean }>();
+  private readonly cache = new Map<string, CollectionCache>();
+  private readonly genPath: string;
 
   private constructor(dir: string, opts: StoreOptions) {
     this.dir = resolve(dir);
     this.tmpDir = join(this.dir, 'tmp');
     this.lock = new FileLock(join(this.dir, 'store.lock'), this.tmpDir);
     this.lockTimeoutMs = opts.lockTimeoutMs ?? 10_000;
+    this.genPath = join(this.dir, 'generation');
   }
 
   /** Open (creating if needed) the state directory, sweep abandoned temp files, run migrations. */
@@ -104,42 +117,32 @@ export class Store {
 
   get<T>(collection: string, id: string): T | undefined {
     const p = this.docPath(collection, id);
-    let text: string;
-    try {
-      text = readFileSync(p, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
-    }
+    const c = this.cacheFor(collection);
+    if (c?.docs.has(id)) return this.parseText<T>(c.docs.get(id)!, p);
+    if (c?.complete) return undefined;
+    const text = this.readText(p);
+    if (text === undefined) return undefined;
+    c?.docs.set(id, text);
     return this.parseText<T>(text, p);
   }
 
   has(collection: string, id: string): boolean {
-    return existsSync(this.docPath(collection, id));
+    return this.get(collection, id) !== undefined;
   }
 
   /** Ids in a collection, sorted. */
   ids(collection: string): string[] {
-    const dir = this.collectionDir(collection);
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw e;
-    }
-    return names
-      .filter((n) => n.endsWith('.json'))
-      .map((n) => decodeURIComponent(n.slice(0, -5)))
-      .sort();
+    return [...this.loadCollection(collection).keys()].sort();
   }
 
   /** All documents of a collection (sorted by id), optionally filtered. */
   list<T>(collection: string, filter?: (doc: T, id: string) => boolean): T[] {
+    const docs = this.loadCollection(collection);
+    const dir = this.collectionDir(collection);
     const out: T[] = [];
-    for (const id of this.ids(collection)) {
-      const doc = this.get<T>(collection, id); // undefined if deleted since readdir
-      if (doc !== undefined && (!filter || filter(doc, id))) out.push(doc);
+    for (const id of [...docs.keys()].sort()) {
+      const doc = this.parseText<T>(docs.get(id)!, join(dir, id));
+      if (!filter || filter(doc, id)) out.push(doc);
     }
     return out;
   }
@@ -176,10 +179,16 @@ export class Store {
     if (this.inTx.getStore()) return fn();
     const run = async (): Promise<T> => {
       await this.lock.acquire({ timeoutMs: this.lockTimeoutMs, purpose });
+      const tx = { dirty: false };
       try {
-        return await this.inTx.run(true, fn);
+        return await this.inTx.run(tx, fn);
       } finally {
-        this.lock.release();
+        try {
+          // a broken stale lock means a killed writer may have changed documents without bumping
+          if (tx.dirty || this.lock.brokeStale) this.bumpGeneration();
+        } finally {
+          this.lock.release();
+        }
       }
     };
     const p = this.queue.then(run, run);
@@ -194,7 +203,9 @@ export class Store {
 
   /** Remove the writer lock whoever holds it (operator escape hatch, `joey force-unlock`). */
   forceUnlock(): LockHolder | undefined {
-    return this.lock.forceUnlock();
+    const h = this.lock.forceUnlock();
+    this.bumpGeneration(); // whatever the holder half-wrote must not hide behind other processes' caches
+    return h;
   }
 
   // ------------------------------------------------------------------ blobs
@@ -242,18 +253,93 @@ export class Store {
     return readFileSync(p);
   }
 
+  // ------------------------------------------------------------------ read cache
+  //
+  // Reads are served from memory while nothing changed on disk. Every transaction that writes bumps
+  // <dir>/generation before releasing the lock; a reader trusts its cache only if the generation is the
+  // one it cached under AND no writer holds the lock (a writer mid-transaction, or one killed mid-way
+  // whose lock is still there, means the disk may be ahead of the generation: read the disk).
+
+  private cacheFor(collection: string): CollectionCache | undefined {
+    const gen = this.generation();
+    if (this.lockFileExists()) {
+      this.cache.clear();
+      return undefined;
+    }
+    let c = this.cache.get(collection);
+    if (!c || c.gen !== gen) {
+      c = { gen, docs: new Map(), complete: false };
+      this.cache.set(collection, c);
+    }
+    return c;
+  }
+
+  /** id → JSON text of every document of a collection (from the cache when valid). */
+  private loadCollection(collection: string): Map<string, string> {
+    const c = this.cacheFor(collection);
+    if (c?.complete) return c.docs;
+    const dir = this.collectionDir(collection);
+    const docs = new Map<string, string>();
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    for (const n of names) {
+      if (!n.endsWith('.json')) continue;
+      const text = this.readText(join(dir, n)); // undefined if deleted since readdir
+      if (text !== undefined) docs.set(decodeURIComponent(n.slice(0, -5)), text);
+    }
+    if (c) {
+      c.docs = docs;
+      c.complete = true;
+    }
+    return docs;
+  }
+
+  /** The commit counter other processes bump; '0' before the first write. */
+  generation(): string {
+    try {
+      return readFileSync(this.genPath, 'utf8');
+    } catch {
+      return '0';
+    }
+  }
+
+  private lockFileExists(): boolean {
+    return existsSync(this.lock.path);
+  }
+
+  /** Called at the end of a writing transaction, still under the lock. No fsync: only live processes read it. */
+  private bumpGeneration(): void {
+    const next = String(BigInt(this.generation().trim() || '0') + 1n);
+    const tmp = tempName(this.tmpDir, 'generation');
+    writeFileSync(tmp, next);
+    renameSync(tmp, this.genPath);
+  }
+
+  private readText(p: string): string | undefined {
+    try {
+      return readFileSync(p, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
   // ------------------------------------------------------------------ internals
 
   /** Put without taking the lock: only valid inside `withLock`. */
   putUnlocked<T>(collection: string, id: string, doc: T): void {
-    this.assertInTx();
+    this.assertInTx(collection);
     const p = this.docPath(collection, id);
     mkdirSync(this.collectionDir(collection), { recursive: true });
     atomicWrite(p, JSON.stringify(doc, null, 2) + '\n', this.tmpDir);
   }
 
   deleteUnlocked(collection: string, id: string): boolean {
-    this.assertInTx();
+    this.assertInTx(collection);
     const p = this.docPath(collection, id);
     try {
       unlinkSync(p);
@@ -265,8 +351,12 @@ export class Store {
     return true;
   }
 
-  private assertInTx(): void {
-    if (!this.inTx.getStore()) throw new JoeyError('store_no_lock', 'store write outside withLock()', { status: 500 });
+  /** Writes happen only under the lock; mark the transaction dirty and drop our cache of the collection. */
+  private assertInTx(collection?: string): void {
+    const tx = this.inTx.getStore();
+    if (!tx) throw new JoeyError('store_no_lock', 'store write outside withLock()', { status: 500 });
+    tx.dirty = true;
+    if (collection) this.cache.delete(collection);
   }
 
   private writeFormat(f: StoreFormat): void {
