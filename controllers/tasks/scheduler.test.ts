@@ -26,7 +26,7 @@ class MemoryBackend implements SchedulerBackend {
       return { taskId: c.taskId, runs: eff.launch, retryAt: eff.retryAt };
     });
   }
-  async finishRun(runId: string, o: RunOutcome) {
+  async finishRun(runId: string, o: RunOutcome, _taskId?: string, _run?: TaskRunRecord) {
     const r = this.runs.find((x) => x.run_id === runId)!;
     Object.assign(r, { status: o.status, ended_at: o.endedAt, updated_at: o.endedAt, reason: o.reason });
   }

@@ -20,9 +20,9 @@ export interface SchedulerBackend {
   /** Tasks that may still make runs or need stopping: not yet `killed`. */
   liveTasks(): Promise<TaskRecord[]>;
   /** Claims, atomically and in one store transaction; each result lists the runs created to be launched. */
-  claim(claims: Claim[], now: number): Promise<ClaimResult[]>;
-  /** Records how a run ended (and finishes a pending kill). */
-  finishRun(runId: string, outcome: RunOutcome): Promise<void>;
+  claim(claims: Claim[], now: number, opts?: { deferJournal?: boolean }): Promise<ClaimResult[]>;
+  /** Records how a run ended (and finishes a pending kill). `run` is the record the claim returned. */
+  finishRun(runId: string, outcome: RunOutcome, taskId?: string, run?: TaskRunRecord): Promise<void>;
   /** Runs marked `running` whose supervising process is gone become `failure`. */
   reapStaleRuns(): Promise<number>;
   /** Runs a claimed run to the end (default: python via the executor). */
@@ -112,6 +112,15 @@ export class TaskScheduler {
     await this.backend.heartbeat(null);
   }
 
+  /** Re-reads the tasks and handles whatever is due right away (e.g. after a task was created). */
+  async wake(): Promise<void> {
+    if (!this.running) return;
+    this.cancelTimer?.();
+    await this.ticking;
+    this.lastScan = -Infinity;
+    await this.loop();
+  }
+
   /** Number of runs this scheduler is supervising. */
   get activeRuns(): number {
     return this.active.size;
@@ -175,7 +184,7 @@ export class TaskScheduler {
       }
     }
     if (claims.length > 0) {
-      const results = await this.backend.claim(claims, now);
+      const results = await this.backend.claim(claims, now, { deferJournal: true });
       for (const r of results) {
         const e = this.entries.get(r.taskId);
         for (const run of r.runs) if (e) this.launch(e.task, run);
@@ -260,7 +269,7 @@ export class TaskScheduler {
         outcome = { status: 'failure', reason: (err as Error).message, exitCode: null, signal: null, startedAt: t, endedAt: t };
       }
       try {
-        await this.backend.finishRun(run.run_id, outcome);
+        await this.backend.finishRun(run.run_id, outcome, task.id, run);
       } catch (err) {
         this.opts.onError?.(err);
       }

@@ -18,7 +18,7 @@ export default class TasksList extends JoeyCommand {
     const svc = await openTasks(stateDirFrom(flags.state));
     const names = workspaceNames(svc);
     const wsId = flags.workspace === undefined ? undefined : [...names].find(([, n]) => n === flags.workspace)?.[0] ?? -1;
-    const tasks = svc.list({ workspaceId: wsId, killed: flags.killed });
+    const tasks = svc.list({ workspaceId: wsId, killed: flags.killed ? true : undefined });
     const scheduler = svc.schedulerStatus();
     const needsScheduler = tasks.filter((t) => !t.killed && t.run !== 'once').length;
     const warning =

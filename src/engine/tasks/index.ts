@@ -12,7 +12,7 @@ export { TaskService, TASKS, HEARTBEAT_STALE_MS, type TaskView, type TaskDoc, ty
 export { startDetachedRun, type DetachedRun } from './detached.js';
 export { executeRun, type RunOutcome, type RunRequest } from './executor.js';
 export { validateSchedule, nextFire } from './cron.js';
-export { systemClock, offsetClock, ManualClock, type Clock } from './clock.js';
+export { systemClock, OffsetClock, ManualClock, type Clock } from './clock.js';
 export { taskShimDir } from './shim.js';
 export * from './types.js';
 

@@ -21,6 +21,7 @@ import { atomicWrite, pidAlive } from '../store/fsutil.js';
 import type { Store } from '../store/index.js';
 import { OrchestrationService } from '../orchestrations/service.js';
 import { applyClaim, newRun, type Claim, type ClaimResult } from './claims.js';
+import { systemClock, type Clock } from './clock.js';
 import { validateSchedule, nextFire } from './cron.js';
 import { executeRun, type RunOutcome } from './executor.js';
 import { RunJournal } from './journal.js';
@@ -98,6 +99,8 @@ export interface TaskServiceOptions {
   executor?: (task: TaskRecord, run: TaskRunRecord, signal: AbortSignal, service: TaskService) => Promise<RunOutcome>;
   /** Extra environment for task code (e.g. JOEY_ENGINE_URL under `joey server`). */
   taskEnv?: Record<string, string>;
+  /** Time source for timestamps (share the scheduler's clock in tests and the benchmark). */
+  clock?: Clock;
 }
 
 /** A heartbeat older than this means no scheduler is running. */
@@ -109,13 +112,15 @@ export class TaskService {
   readonly orchestrations: OrchestrationService;
   readonly journal: RunJournal;
   readonly dir: string;
-  private queue: { fn: (s: StateDoc) => void; records: TaskRunRecord[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private queue: { fn: ((s: StateDoc) => void) | null; records: TaskRunRecord[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private flushScheduled = false;
+  private readonly clock: Clock;
 
   constructor(
     readonly store: Store,
     private readonly opts: TaskServiceOptions = {},
   ) {
+    this.clock = opts.clock ?? systemClock;
     this.orchestrations = new OrchestrationService(store);
     this.dir = join(store.dir, 'tasks');
     this.journal = new RunJournal(join(this.dir, 'runs'));
@@ -154,7 +159,7 @@ export class TaskService {
     if (typeof args !== 'object' || args === null || Array.isArray(args)) throw new JoeyError('invalid', 'task args (json) must be a JSON object', { status: 400 });
     const timeout = input.timeout ?? null;
     if (timeout !== null && (!Number.isFinite(timeout) || timeout <= 0)) throw new JoeyError('invalid', `timeout must be a positive number of seconds, got ${timeout}`, { status: 400 });
-    const t = new Date().toISOString();
+    const t = new Date(this.clock.now()).toISOString();
     const doc: TaskDoc = {
       id: randomUUID(),
       name: input.name ?? null,
@@ -218,7 +223,7 @@ export class TaskService {
       type: TASK_TYPE[d.run],
       last_run_status: last ? last.status : 'unknown',
       active,
-      next_run: d.run === 'scheduled' && !d.killed ? new Date(nextFire(d.schedule!, d.timezone, Math.max(Date.now(), st?.last_fire ? Date.parse(st.last_fire) : 0))).toISOString() : null,
+      next_run: d.run === 'scheduled' && !d.killed ? new Date(nextFire(d.schedule!, d.timezone, Math.max(this.clock.now(), st?.last_fire ? Date.parse(st.last_fire) : 0))).toISOString() : null,
       flavor: d.run === 'once' ? 'exec_orch_oneshot' : d.run === 'scheduled' ? 'exec_orch_cron' : 'exec_orch_service',
       exec_type: d.run === 'scheduled' ? 'cronjob' : 'job',
       extra_env_vars: { ORCH_SHA: d.orch_sha, TASK_ID: d.id },
@@ -231,13 +236,13 @@ export class TaskService {
   }
 
   /**
-   * `list_tasks(killed)`: `killed` false (default) lists every task, killed or not; true only killed ones.
-   * Newest `updated_at` first.
+   * Tasks, newest `updated_at` first. `killed`: omitted = every task; true = only killed ones; false = only
+   * tasks not killed. (The platform's `list_tasks(killed=False)` means "all": the HTTP route maps it so.)
    */
   list(opts: { workspaceId?: number; killed?: boolean } = {}): TaskView[] {
     const st = this.state();
     return this.store
-      .list<TaskDoc>(TASKS, (d) => (opts.workspaceId === undefined || d.workspace_id === opts.workspaceId) && (!opts.killed || d.killed))
+      .list<TaskDoc>(TASKS, (d) => (opts.workspaceId === undefined || d.workspace_id === opts.workspaceId) && (opts.killed === undefined || d.killed === opts.killed))
       .map((d) => this.view(d, st.tasks[d.id], false))
       .sort((a, b) => b.updated_at.localeCompare(a.updated_at) || b.created_at.localeCompare(a.created_at));
   }
@@ -290,7 +295,7 @@ export class TaskService {
     await this.store.update<TaskDoc>(TASKS, id, (d) => {
       if (!d) throw new JoeyError('not_found', `task ${id} not found`, { status: 404 });
       if (d.killed) return d;
-      const t = new Date().toISOString();
+      const t = new Date(this.clock.now()).toISOString();
       return { ...d, killed: true, killed_at: t, updated_at: t };
     });
     const active = this.state().tasks[id]?.active ?? [];
@@ -320,7 +325,7 @@ export class TaskService {
   }
 
   /** Applies a batch of claims in one store transaction (one fsync'd write of the state document). */
-  async claim(claims: (Claim | { kind: 'manual'; taskId: string })[], now: number): Promise<ClaimResult[]> {
+  async claim(claims: (Claim | { kind: 'manual'; taskId: string })[], now: number, opts: { deferJournal?: boolean } = {}): Promise<ClaimResult[]> {
     const created: TaskRunRecord[] = [];
     let changed = false;
     const results = await this.store.withLock(() => {
@@ -358,19 +363,22 @@ export class TaskService {
         st.tasks[c.taskId] = s;
         out.push({ taskId: c.taskId, runs: eff.launch, retryAt: eff.retryAt });
       }
-      if (created.length > 0 || changed) {
-        this.journal.append(created);
-        this.store.putUnlocked(STATE, STATE_ID, st);
-      }
+      // Only the state document (the claim itself) is written under the lock: runs can launch as soon as it is
+      // durable. Their journal records follow right after (a crash in between leaves an active run id without a
+      // record, which reapStaleRuns clears).
+      if (created.length > 0 || changed) this.store.putUnlocked(STATE, STATE_ID, st);
       return out;
     }, 'tasks: claim runs');
+    // The scheduler launches first and lets the journal lines follow in the next batched write.
+    if (opts.deferJournal) this.mutate(created, null).catch(() => undefined);
+    else this.journal.append(created);
     return results;
   }
 
   /** Records how a run ended. Batched: finishes arriving together share one store write. */
-  finishRun(runId: string, outcome: RunOutcome, taskId?: string): Promise<void> {
-    const tid = taskId ?? this.findRun(runId).task;
-    const prev = this.journal.run(tid, runId);
+  finishRun(runId: string, outcome: RunOutcome, taskId?: string, run?: TaskRunRecord): Promise<void> {
+    const tid = taskId ?? run?.task ?? this.findRun(runId).task;
+    const prev = run?.run_id === runId ? run : this.journal.run(tid, runId);
     if (!prev) return Promise.reject(new JoeyError('not_found', `task run ${runId} not found`, { status: 404 }));
     const killed = this.store.get<TaskDoc>(TASKS, tid)?.killed ?? false;
     const rec: TaskRunRecord = {
@@ -394,7 +402,8 @@ export class TaskService {
   /** Records the python pid of a run (so kill() from another process can terminate it). */
   notePid(run: TaskRunRecord, pid: number, runnerPid = process.pid): TaskRunRecord {
     const rec = { ...run, pid, runner_pid: runnerPid, runner_host: hostname() };
-    this.journal.append([rec]);
+    // Through the batch queue, so it lands after the run's first record even when that one was deferred.
+    this.mutate([rec], null).catch(() => undefined);
     return rec;
   }
 
@@ -406,6 +415,16 @@ export class TaskService {
       for (const runId of s.active) {
         const r = this.journal.run(taskId, runId);
         const t = new Date().toISOString();
+        if (!r) {
+          // Claimed, but the process died before recording the run: forget it.
+          if (Date.now() - Date.parse(s.last_run?.created_at ?? t) < STALE_RUN_GRACE_MS) continue;
+          n++;
+          await this.mutate([], (doc) => {
+            const e = doc.tasks[taskId];
+            if (e) e.active = e.active.filter((x) => x !== runId);
+          });
+          continue;
+        }
         if (r && (r.runner_host !== hostname() || (r.runner_pid && pidAlive(r.runner_pid)) || Date.now() - Date.parse(r.created_at) < STALE_RUN_GRACE_MS)) continue;
         if (r?.pid && pidAlive(r.pid)) killGroup(r.pid, 'SIGKILL');
         n++;
@@ -485,7 +504,8 @@ export class TaskService {
 
   // ------------------------------------------------------------------ internals
 
-  private mutate(records: TaskRunRecord[], fn: (s: StateDoc) => void): Promise<void> {
+  /** Queues journal records and a state change (null: records only) for the next batched write. */
+  private mutate(records: TaskRunRecord[], fn: ((s: StateDoc) => void) | null): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ fn, records, resolve, reject });
       if (!this.flushScheduled) {
@@ -500,12 +520,16 @@ export class TaskService {
     this.queue = [];
     this.flushScheduled = false;
     try {
-      await this.store.withLock(() => {
-        this.journal.append(batch.flatMap((b) => b.records));
-        const st = this.state();
-        for (const b of batch) b.fn(st);
-        this.store.putUnlocked(STATE, STATE_ID, st);
-      }, 'tasks: record runs');
+      const records = batch.flatMap((b) => b.records);
+      if (batch.every((b) => b.fn === null)) this.journal.append(records);
+      else
+        await this.store.withLock(() => {
+          // State first, then the journal: whoever sees a run ended in its history also sees it in the state.
+          const st = this.state();
+          for (const b of batch) b.fn?.(st);
+          this.store.putUnlocked(STATE, STATE_ID, st);
+          this.journal.append(records);
+        }, 'tasks: record runs');
       for (const b of batch) b.resolve();
     } catch (err) {
       for (const b of batch) b.reject(err);
