@@ -26,13 +26,14 @@ export function toArrowTable(result: ResultFrame): arrow.Table {
 }
 
 export function columnVector(col: Column, n: number): arrow.Vector {
-  if (col.arrow) return col.arrow;
   if (col.kind === 'tensor') {
     if (col.type === 'bool') return boolVector(col.data as Uint8Array);
-    const v = tensorVector(col, n);
+    // Fresh vectors over the same typed arrays: apache-arrow writes these ~5x faster than the decoded input vectors.
+    const v = col.arrow && arrow.DataType.isFixedSizeList(col.arrow.type) ? fixedSizeListVector(col, n) : tensorVector(col, n);
     if (v) return v;
     return arrow.vectorFromArray(rows(col, n));
   }
+  if (col.arrow) return col.arrow;
   if (col.constant && n > 0) {
     const v = constantVector(col.data[0], n);
     if (v) return v;
@@ -47,6 +48,21 @@ export function columnVector(col: Column, n: number): arrow.Vector {
   } catch {
     return arrow.vectorFromArray(col.data.map((v) => (v === null || v === undefined ? null : JSON.stringify(v))), new arrow.Utf8());
   }
+}
+
+const ARROW_LEAF: Record<string, () => arrow.DataType> = {
+  float32: () => new arrow.Float32(),
+  float64: () => new arrow.Float64(),
+  int32: () => new arrow.Int32(),
+  int64: () => new arrow.Int64(),
+};
+
+function fixedSizeListVector(col: Extract<Column, { kind: 'tensor' }>, n: number): arrow.Vector | undefined {
+  const leafType = ARROW_LEAF[col.type];
+  if (!leafType || col.shape.length !== 1) return undefined;
+  const child = arrow.makeData({ type: leafType() as arrow.Float32, length: col.data.length, data: col.data as Float32Array });
+  const type = new arrow.FixedSizeList(col.shape[0]!, new arrow.Field('item', child.type, false));
+  return arrow.makeVector(arrow.makeData({ type, length: n, child }));
 }
 
 function boolVector(flags: Uint8Array): arrow.Vector {

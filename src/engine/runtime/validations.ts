@@ -63,7 +63,7 @@ export class Validations {
     let result: arrow.Table;
     try {
       const df = toPolars(frame, needed);
-      const out = df.select(...this.compiled.map((c) => c.expr));
+      const out = df.lazy().select(...this.compiled.map((c) => c.expr)).collectSync();
       result = arrow.tableFromIPC(out.writeIPCStream());
     } catch (e) {
       if (e instanceof JoeyError) throw e;
