@@ -23,6 +23,10 @@ export type ArtifactResult = { sha256: string } | { problem: string };
 
 /** sha256 of a model file (a folder is hashed as its deterministic zip). */
 export function hashModelArtifact(abs: string): ArtifactResult {
+  return readable(() => hashModel(abs));
+}
+
+function hashModel(abs: string): ArtifactResult {
   const st = statOrNull(abs);
   if (!st) return { problem: `artifact not found: ${abs}` };
   if (st.isDirectory()) return { sha256: sha256Hex(zipFolderDeterministic(abs)) };
@@ -34,6 +38,10 @@ export function hashModelArtifact(abs: string): ArtifactResult {
  * hold a `main.py` (at the root, else in a subfolder) and at most one `requirements.txt`.
  */
 export function hashOrchestration(abs: string): ArtifactResult {
+  return readable(() => hashOrch(abs));
+}
+
+function hashOrch(abs: string): ArtifactResult {
   const st = statOrNull(abs);
   if (!st) return { problem: `orchestration not found: ${abs}` };
   let names: string[];
@@ -61,6 +69,15 @@ export function hashOrchestration(abs: string): ArtifactResult {
   if (!names.some((n) => base(n) === 'main.py')) return { problem: 'orchestration has no main.py' };
   if (names.filter((n) => base(n) === 'requirements.txt').length > 1) return { problem: 'orchestration has more than one requirements.txt' };
   return { sha256: sha256Hex(bytes) };
+}
+
+/** File-system errors (permissions, a file vanishing mid-read) become a problem to report, not an exception. */
+function readable(fn: () => ArtifactResult): ArtifactResult {
+  try {
+    return fn();
+  } catch (e) {
+    return { problem: `cannot read artifact: ${(e as Error).message}` };
+  }
 }
 
 function statOrNull(abs: string) {

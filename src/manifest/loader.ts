@@ -149,7 +149,12 @@ export async function loadRepo(rootArg: string, opts: LoadOptions = {}): Promise
   for (const e of entries) {
     if (!checkHeader(e, out)) continue;
     e.headerOk = true;
-    const issues = validateAgainstSchema(e.kind!, e.raw);
+    let issues;
+    try {
+      issues = validateAgainstSchema(e.kind!, e.raw);
+    } catch (err) {
+      issues = [{ path: [], anchor: 'value' as const, message: `cannot validate this document: ${(err as Error).message}` }];
+    }
     e.badPaths = new Set(issues.map((i) => formatPath(i.path)));
     for (const i of issues) {
       if (i.at) out.push(locate(e.docs.map(parsedDoc), i.at, i.anchor), formatPath(i.path), i.message);
@@ -208,56 +213,61 @@ export async function loadRepo(rootArg: string, opts: LoadOptions = {}): Promise
   const hashCache = new Map<string, ReturnType<typeof hashModelArtifact>>();
 
   for (const e of live) {
-    const raw = e.raw as Obj;
-    const kind = e.kind!;
-    const spec = { ...((raw.spec as Obj | undefined) ?? {}) };
+    try {
+      const raw = e.raw as Obj;
+      const kind = e.kind!;
+      const spec = { ...((raw.spec as Obj | undefined) ?? {}) };
 
-    for (const i of semanticIssues(kind, spec)) out.at(e.docs, i.path, i.anchor, i.message, i.severity ?? 'error');
+      for (const i of semanticIssues(kind, spec)) out.at(e.docs, i.path, i.anchor, i.message, i.severity ?? 'error');
 
-    if (kind === 'Pipeline' && exprParser && isObj(spec.validations)) {
-      for (const [name, expr] of Object.entries(spec.validations)) {
-        try {
-          exprParser.parseExpression(expr as string);
-        } catch (err) {
-          const path = ['spec', 'validations', name];
-          const col = (err as { column?: unknown }).column;
-          const detail = (err as { detail?: unknown }).detail ?? (err as Error).message;
-          const at = typeof col === 'number' ? e.docs.map((d) => scalarColumnOffset(parsedDoc(d), path, col)).find(Boolean) : undefined;
-          if (at) out.push(at, formatPath(path), `invalid expression: ${String(detail)}`);
-          else out.at(e.docs, path, 'value', `invalid expression: ${String(detail)}`);
+      if (kind === 'Pipeline' && exprParser && isObj(spec.validations)) {
+        for (const [name, expr] of Object.entries(spec.validations)) {
+          try {
+            exprParser.parseExpression(expr as string);
+          } catch (err) {
+            const path = ['spec', 'validations', name];
+            const col = (err as { column?: unknown }).column;
+            const detail = (err as { detail?: unknown }).detail ?? (err as Error).message;
+            const at = typeof col === 'number' ? e.docs.map((d) => scalarColumnOffset(parsedDoc(d), path, col)).find(Boolean) : undefined;
+            if (at) out.push(at, formatPath(path), `invalid expression: ${String(detail)}`);
+            else out.at(e.docs, path, 'value', `invalid expression: ${String(detail)}`);
+          }
         }
       }
-    }
 
-    const source = positionOf(e.home.file, e.home.offset);
-    const resource = { apiVersion: API_VERSION, kind, metadata: { ...(raw.metadata as Obj) }, spec, source } as unknown as AnyResource;
+      const source = positionOf(e.home.file, e.home.offset);
+      const resource = { apiVersion: API_VERSION, kind, metadata: { ...(raw.metadata as Obj) }, spec, source } as unknown as AnyResource;
 
-    // Artifacts exist; their sha256 is the version identity.
-    if (kind === 'Model' || kind === 'Orchestration') {
-      const abs = artifactPath(root, resource);
-      const cacheKey = `${kind}:${abs}`;
-      let h = hashCache.get(cacheKey);
-      if (!h) {
-        h = kind === 'Model' ? hashModelArtifact(abs) : hashOrchestration(abs);
-        hashCache.set(cacheKey, h);
-      }
-      if ('problem' in h) {
-        const rel = toPosix(relative(root, abs)) || abs;
-        out.at(e.docs, ['spec', 'path'], 'value', h.problem.replace(abs, rel));
-      } else {
-        if (typeof spec.sha256 === 'string' && spec.sha256 !== h.sha256) {
-          out.at(e.docs, ['spec', 'sha256'], 'value', `pinned sha256 ${spec.sha256} does not match the artifact (${h.sha256})`);
+      // Artifacts exist; their sha256 is the version identity.
+      if (kind === 'Model' || kind === 'Orchestration') {
+        const abs = artifactPath(root, resource);
+        const cacheKey = `${kind}:${abs}`;
+        let h = hashCache.get(cacheKey);
+        if (!h) {
+          h = kind === 'Model' ? hashModelArtifact(abs) : hashOrchestration(abs);
+          hashCache.set(cacheKey, h);
         }
-        spec.sha256 = h.sha256;
+        if ('problem' in h) {
+          const rel = toPosix(relative(root, abs)) || abs;
+          out.at(e.docs, ['spec', 'path'], 'value', h.problem.replace(abs, rel));
+        } else {
+          if (typeof spec.sha256 === 'string' && spec.sha256 !== h.sha256) {
+            out.at(e.docs, ['spec', 'sha256'], 'value', `pinned sha256 ${spec.sha256} does not match the artifact (${h.sha256})`);
+          }
+          spec.sha256 = h.sha256;
+        }
       }
-    }
-    if (kind === 'Assay' && isObj(spec.baseline) && typeof spec.baseline.file === 'string') {
-      const abs = artifactPath(root, resource);
-      if (!existsSync(abs)) out.at(e.docs, ['spec', 'baseline', 'file'], 'value', `baseline file not found: ${toPosix(relative(root, abs))}`);
-    }
+      if (kind === 'Assay' && isObj(spec.baseline) && typeof spec.baseline.file === 'string') {
+        const abs = artifactPath(root, resource);
+        if (!existsSync(abs)) out.at(e.docs, ['spec', 'baseline', 'file'], 'value', `baseline file not found: ${toPosix(relative(root, abs))}`);
+      }
 
-    resource.spec = canonicalSpec(kind, spec) as never;
-    resources.push(resource);
+      resource.spec = canonicalSpec(kind, spec) as never;
+      resources.push(resource);
+    } catch (err) {
+      // A safety net: odd input must become a diagnostic, never an exception out of loadRepo.
+      out.at(e.docs, [], 'value', `internal error while checking this document: ${(err as Error).message}`);
+    }
   }
 
   for (const cycle of findCycles(graph)) {
