@@ -12,7 +12,7 @@ import type { Engine } from '../index.js';
 import { AssayService } from './service.js';
 
 export { AssayService, ASSAYS, ASSAY_RESULTS, planOf, previewAssay, type AssayInput, type AssayPreview, type ResultsQuery } from './service.js';
-export { summaryView, baselineFromView, summarizerView } from './views.js';
+export { summaryView, baselineFromView, summarizerView, analysisView } from './views.js';
 export * from './types.js';
 
 export function assaysOf(engine: Engine): AssayService {

@@ -1,4 +1,4 @@
-import type { Baseline, Summary } from '../../assays/index.js';
+import type { Baseline, Summary, WindowAnalysis } from '../../assays/index.js';
 import type { SummarizerView, SummaryView } from './types.js';
 
 export function summaryView(s: Summary, start: number | null = null, end: number | null = null): SummaryView {
@@ -51,5 +51,33 @@ export function summarizerView(b: Baseline, metric: SummarizerView['metric']): S
     num_bins: b.numBins,
     bin_weights: b.weights,
     provided_edges: b.providedEdges,
+  };
+}
+
+/** An interactive (unsaved) window analysis in the same shape as a stored result, without ids. */
+export function analysisView(x: WindowAnalysis, thresholds: { warning?: number; alert: number }) {
+  return {
+    id: null,
+    assay_id: null,
+    window_index: x.windowIndex,
+    window_start: new Date(x.windowStart).toISOString(),
+    window_end: new Date(x.windowEnd).toISOString(),
+    elapsed_millis: x.elapsedMillis,
+    score: x.score,
+    scores: x.scores,
+    bin_index: x.index,
+    status: x.status,
+    warning_threshold: thresholds.warning ?? null,
+    alert_threshold: thresholds.alert,
+    summarizer: {
+      type: 'UnivariateContinuous' as const,
+      bin_mode: x.binMode,
+      aggregation: x.aggregation,
+      metric: x.metric,
+      num_bins: x.baseline.edges.length - 2,
+      weighted: x.weighted,
+    },
+    baseline_summary: summaryView(x.baseline),
+    window_summary: summaryView(x.window, x.windowStart, x.windowEnd),
   };
 }

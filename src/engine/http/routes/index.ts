@@ -8,6 +8,7 @@ import { taskRoutes } from './tasks.js';
 import { inferRoutes } from './infer.js';
 import { uiDataRoutes } from './ui-data.js';
 import { uiRoutes } from './ui.js';
+import { assayRoutes } from './assays.js';
 
 export const ROUTES: Route[] = [
   ...workspaceRoutes,
@@ -18,4 +19,5 @@ export const ROUTES: Route[] = [
   ...inferRoutes,
   ...uiDataRoutes,
   ...uiRoutes,
+  ...assayRoutes,
 ];
