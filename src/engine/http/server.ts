@@ -44,6 +44,8 @@ function send(res: ServerResponse, status: number, value: unknown, headers: Reco
 }
 
 function sendError(res: ServerResponse, err: unknown, onError?: (e: unknown) => void): void {
+  // after a 413 the rest of the body may still be in flight: don't reuse the connection
+  if (err instanceof JoeyError && err.status === 413) return send(res, 413, { code: err.code, message: err.message }, { connection: 'close' });
   if (err instanceof JoeyError && err.status < 500) return send(res, err.status, { code: err.code, message: err.message });
   onError?.(err);
   if (err instanceof JoeyError) return send(res, err.status, { code: err.code, message: err.message });

@@ -26,11 +26,17 @@ export class TokenService {
     return r ? { user: r.user, admin: r.admin } : undefined;
   }
 
-  list(): Omit<TokenRecord, 'id'>[] {
-    return this.store.list<TokenRecord>(C).map(({ id: _id, ...rest }) => rest);
+  /** Tokens without their hashes; `handle` (12 hex chars of the hash) names one for `revoke`. */
+  list(): (Omit<TokenRecord, 'id'> & { handle: string })[] {
+    return this.store.list<TokenRecord>(C).map(({ id, ...rest }) => ({ handle: id.slice(0, 12), ...rest }));
   }
 
-  async revoke(token: string): Promise<boolean> {
-    return this.store.delete(C, hash(token));
+  /** Revoke by the token itself or by its handle. */
+  async revoke(tokenOrHandle: string): Promise<boolean> {
+    if (/^[0-9a-f]{12}$/.test(tokenOrHandle)) {
+      const ids = this.store.ids(C).filter((id) => id.startsWith(tokenOrHandle));
+      if (ids.length === 1) return this.store.delete(C, ids[0]!);
+    }
+    return this.store.delete(C, hash(tokenOrHandle));
   }
 }
