@@ -7,6 +7,7 @@ import { Engine } from '../src/engine/index.js';
 import { startServer, type RunningServer } from '../src/engine/http/server.js';
 import { HttpClient, LocalClient } from '../src/providers/engine/client.js';
 import { JoeyError } from '../src/model/index.js';
+import { ROUTES } from '../src/engine/http/routes/index.js';
 
 const fixtures = fileURLToPath(new URL('./engine-fixtures/', import.meta.url));
 const ccfraud = readFileSync(join(fixtures, 'ccfraud.onnx'));
@@ -134,6 +135,31 @@ describe('engine HTTP API', () => {
     expect(await errorOf(alice.putDeploymentConfig(workspace_id, 'gpu', { gpus: 1 }))).toMatchObject({ status: 400 });
 
     // still serving
+    expect(await alice.whoami()).toEqual({ user: 'alice', admin: false });
+  });
+
+  it('no malformed body on any route makes a 5xx', async () => {
+    const { workspace_id } = await alice.createWorkspace('fuzz');
+    const values: unknown[] = [null, true, 0, -1, 1.5, 1e308, 'x', '', [], [1], {}, { a: { b: [] } }, workspace_id, String(workspace_id), 999999];
+    const fields = ['workspace_id', 'workspace_name', 'pipeline_id', 'name', 'model_id', 'models_pk_id', 'model_version_id', 'source_pipeline', 'definition', 'steps', 'email', 'members', 'labels', 'tags', 'spec', 'details', 'type', 'id', 'deploy_id', 'engine_config', 'pipeline_version_pk_id', 'deployment_id', 'pipeline_name', 'metadata'];
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const failures: string[] = [];
+    let calls = 0;
+    for (const r of ROUTES.filter((x) => !x.path.includes(':'))) {
+      for (let i = 0; i < 12; i++) {
+        const body: Record<string, unknown> = {};
+        for (let k = 0; k < 1 + rnd(4); k++) body[fields[rnd(fields.length)]!] = values[rnd(values.length)];
+        if (rnd(2)) body.workspace_id = workspace_id;
+        const res = await post(r.path, JSON.stringify(body), r.raw ? { 'content-type': rnd(2) ? 'multipart/form-data; boundary=zz' : 'application/octet-stream' } : {});
+        calls++;
+        if (res.status >= 500) failures.push(`${r.path} ${JSON.stringify(body)} -> ${res.status} ${await res.text()}`);
+        else await res.arrayBuffer();
+      }
+    }
+    // eslint-disable-next-line no-console
+    console.log(`[engine-http] fuzz calls=${calls} 5xx=${failures.length}`);
+    expect(failures).toEqual([]);
     expect(await alice.whoami()).toEqual({ user: 'alice', admin: false });
   });
 
