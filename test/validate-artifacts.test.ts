@@ -58,4 +58,16 @@ describe('deterministic orchestration zips', () => {
     expect(hashOrchestration(join(tmp, 'broken.zip'))).toHaveProperty('problem');
     expect(hashModelArtifact(join(tmp, 'nope.onnx'))).toEqual({ problem: `artifact not found: ${join(tmp, 'nope.onnx')}` });
   });
+
+  it('memoized hashes follow every rewrite, even one with the same size and a restored mtime', () => {
+    const f = join(tmp, 'm.onnx');
+    writeFileSync(f, 'aaaa');
+    const a = hashModelArtifact(f);
+    writeFileSync(f, 'bbbb');
+    utimesSync(f, new Date('2001-01-01'), new Date('2001-01-01'));
+    const b = hashModelArtifact(f);
+    expect(b).toEqual({ sha256: createHash('sha256').update('bbbb').digest('hex') });
+    expect(b).not.toEqual(a);
+    expect(hashModelArtifact(f)).toEqual(b);
+  });
 });

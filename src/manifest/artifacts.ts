@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, extname, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { unzipSync } from 'fflate';
 import type { AnyResource } from '../model/index.js';
 import { listFilesSorted, zipFolderDeterministic } from './zip.js';
@@ -23,7 +23,7 @@ export type ArtifactResult = { sha256: string } | { problem: string };
 
 /** sha256 of a model file (a folder is hashed as its deterministic zip). */
 export function hashModelArtifact(abs: string): ArtifactResult {
-  return readable(() => hashModel(abs));
+  return readable(() => memoized('model', abs, hashModel));
 }
 
 function hashModel(abs: string): ArtifactResult {
@@ -38,7 +38,7 @@ function hashModel(abs: string): ArtifactResult {
  * hold a `main.py` (at the root, else in a subfolder) and at most one `requirements.txt`.
  */
 export function hashOrchestration(abs: string): ArtifactResult {
-  return readable(() => hashOrch(abs));
+  return readable(() => memoized('orchestration', abs, hashOrch));
 }
 
 function hashOrch(abs: string): ArtifactResult {
@@ -69,6 +69,40 @@ function hashOrch(abs: string): ArtifactResult {
   if (!names.some((n) => base(n) === 'main.py')) return { problem: 'orchestration has no main.py' };
   if (names.filter((n) => base(n) === 'requirements.txt').length > 1) return { problem: 'orchestration has more than one requirements.txt' };
   return { sha256: sha256Hex(bytes) };
+}
+
+/**
+ * Hashes are memoized per process, keyed by the artifact's file signatures (inode, size, mtime and ctime in
+ * nanoseconds, for every file of a folder): `plan`, controllers and tests load the same repo again and again,
+ * and re-zipping unchanged folders would dominate. Any write changes ctime, so a stale hash cannot be served.
+ */
+const memo = new Map<string, { sig: string; sha256: string }>();
+
+function fileSig(abs: string): string {
+  const st = statSync(abs, { bigint: true });
+  return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.isDirectory() ? 'd' : 'f'}`;
+}
+
+function signature(abs: string): string | undefined {
+  const st = statOrNull(abs);
+  if (!st) return undefined;
+  if (!st.isDirectory()) return fileSig(abs);
+  return listFilesSorted(abs)
+    .map((f) => `${f}=${fileSig(join(abs, f))}`)
+    .join('|');
+}
+
+function memoized(kind: string, abs: string, compute: (abs: string) => ArtifactResult): ArtifactResult {
+  const key = `${kind}:${abs}`;
+  const sig = signature(abs);
+  const hit = memo.get(key);
+  if (sig !== undefined && hit && hit.sig === sig) return { sha256: hit.sha256 };
+  const result = compute(abs);
+  if (sig !== undefined && 'sha256' in result) {
+    if (memo.size >= 1000) memo.delete(memo.keys().next().value!);
+    memo.set(key, { sig, sha256: result.sha256 });
+  }
+  return result;
 }
 
 /** File-system errors (permissions, a file vanishing mid-read) become a problem to report, not an exception. */
