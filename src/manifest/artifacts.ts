@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { unzipSync } from 'fflate';
-import type { AnyResource } from '../model/index.js';
+import { JoeyError, type AnyResource } from '../model/index.js';
 import { listFilesSorted, zipFolderDeterministic } from './zip.js';
 
 /**
@@ -12,7 +12,7 @@ import { listFilesSorted, zipFolderDeterministic } from './zip.js';
 export function artifactPath(root: string, resource: AnyResource | { kind: string; spec: unknown; source?: { file: string } }): string {
   const spec = resource.spec as { path?: string; baseline?: { file?: string } };
   const rel = spec.path ?? spec.baseline?.file;
-  if (typeof rel !== 'string') throw new Error(`${resource.kind} has no artifact path`);
+  if (typeof rel !== 'string') throw new JoeyError('invalid', `${resource.kind} has no artifact path (spec.path or spec.baseline.file)`);
   const manifestDir = resource.source ? dirname(resolve(root, resource.source.file)) : resolve(root);
   return resolve(manifestDir, rel);
 }
