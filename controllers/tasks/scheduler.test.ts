@@ -40,7 +40,7 @@ class MemoryBackend implements SchedulerBackend {
         resolve({ status, reason, exitCode: status === 'success' ? 0 : 1, signal: null, startedAt: run.started_at!, endedAt: t });
       };
       this.pending.set(run.run_id, (o) => end(o.status, o.reason));
-      signal.addEventListener('abort', () => end('failure', 'killed'));
+      signal.addEventListener('abort', () => end('failure', typeof signal.reason === 'string' ? signal.reason : 'killed'));
     });
   }
   async heartbeat(b: SchedulerHeartbeat | null) {
@@ -141,7 +141,7 @@ describe('TaskScheduler', () => {
     await advance(clock, 90_000);
     expect(backend.runsOf('overlap').map((r) => r.status)).toEqual(['running', 'running']);
     await s.stop();
-    expect(backend.runsOf('overlap').map((r) => r.reason)).toEqual(['killed', 'killed']);
+    expect(backend.runsOf('overlap').map((r) => r.reason)).toEqual(['stopped: the scheduler shut down', 'stopped: the scheduler shut down']);
   });
 
   it('across a restart: no fire runs twice, fires missed while down are recorded as missed', async () => {

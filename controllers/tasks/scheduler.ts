@@ -107,7 +107,7 @@ export class TaskScheduler {
     this.cancelTimer?.();
     this.cancelHeartbeat?.();
     await this.ticking;
-    for (const a of this.active.values()) a.abort.abort();
+    for (const a of this.active.values()) a.abort.abort('stopped: the scheduler shut down');
     await Promise.all([...this.active.values()].map((a) => a.done));
     await this.backend.heartbeat(null);
   }
@@ -234,7 +234,7 @@ export class TaskScheduler {
       const prev = this.entries.get(t.id);
       if (t.status === 'pending_kill' || t.killed) {
         // Killed elsewhere (CLI, HTTP): stop what we supervise for it.
-        for (const a of this.active.values()) if (a.taskId === t.id) a.abort.abort();
+        for (const a of this.active.values()) if (a.taskId === t.id) a.abort.abort('killed');
         this.entries.delete(t.id);
         continue;
       }
@@ -250,7 +250,7 @@ export class TaskScheduler {
     }
     for (const id of [...this.entries.keys()]) if (!seen.has(id)) this.entries.delete(id);
     // A task that vanished (deleted) or was killed: its runs stop too.
-    for (const a of this.active.values()) if (!seen.has(a.taskId) || !this.entries.has(a.taskId)) a.abort.abort();
+    for (const a of this.active.values()) if (!seen.has(a.taskId) || !this.entries.has(a.taskId)) a.abort.abort('killed');
   }
 
   private hasActive(taskId: string): boolean {

@@ -16,6 +16,7 @@ export default class TasksList extends JoeyCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(TasksList);
     const svc = await openTasks(stateDirFrom(flags.state));
+    await svc.reapStaleRuns(); // runs whose joey process died show as failed, not running forever
     const names = workspaceNames(svc);
     const wsId = flags.workspace === undefined ? undefined : [...names].find(([, n]) => n === flags.workspace)?.[0] ?? -1;
     const tasks = svc.list({ workspaceId: wsId, killed: flags.killed ? true : undefined });

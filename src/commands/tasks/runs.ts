@@ -21,6 +21,7 @@ export default class TasksRuns extends JoeyCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(TasksRuns);
     const svc = await openTasks(stateDirFrom(flags.state));
+    await svc.reapStaleRuns(); // runs whose joey process died show as failed, not running forever
     const task = resolveTask(svc, args.task);
     const runs = svc.lastRuns(task.id, flags.status as RunStatus | 'all', flags.limit);
     this.emit(flags.json, runs, () => {

@@ -31,7 +31,7 @@ export interface RunRequest {
   python?: string;
   /** Extra environment for the task (e.g. JOEY_ENGINE_URL). */
   env?: Record<string, string>;
-  /** Aborting terminates the run (task killed, scheduler stopping): it ends `failure`. */
+  /** Aborting terminates the run (task killed, scheduler stopping): it ends `failure`, reason = the abort reason if a string, else "killed". */
   signal?: AbortSignal;
   onSpawn?: (pid: number) => void;
   keepWorkDir?: boolean;
@@ -69,6 +69,11 @@ function taskEnv(req: RunRequest, argsFile: string, venv: string | null): NodeJS
   return env;
 }
 
+/** Why a run was stopped: the abort reason when it is a string (e.g. scheduler shutdown), else "killed". */
+function abortReason(signal: AbortSignal | undefined): string {
+  return typeof signal?.reason === 'string' ? signal.reason : 'killed';
+}
+
 export async function executeRun(req: RunRequest): Promise<RunOutcome> {
   const startedAt = new Date().toISOString();
   const deadline = req.timeout !== undefined && req.timeout > 0 ? Date.now() + req.timeout * 1000 : undefined;
@@ -101,7 +106,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     });
     if (!venv.ok) {
       if (venv.timedOut) return end('timed_out', `exceeded its timeout of ${req.timeout}s while installing requirements`);
-      return end('failure', venv.aborted ? 'killed' : venv.reason);
+      return end('failure', venv.aborted ? abortReason(req.signal) : venv.reason);
     }
     const r = await runProcess(venv.python, [join(work, layout.entrypoint)], {
       cwd,
@@ -113,7 +118,7 @@ export async function executeRun(req: RunRequest): Promise<RunOutcome> {
     });
     if (r.spawnError) return end('failure', `could not start ${venv.python}: ${r.spawnError}`);
     if (r.timedOut) return end('timed_out', `exceeded its timeout of ${req.timeout}s`, r.exitCode, r.signal);
-    if (r.aborted) return end('failure', 'killed', r.exitCode, r.signal);
+    if (r.aborted) return end('failure', abortReason(req.signal), r.exitCode, r.signal);
     if (r.exitCode === 0) return end('success', null, 0, null);
     return end(
       'failure',

@@ -384,7 +384,8 @@ export class TaskService {
     const rec: TaskRunRecord = {
       ...prev,
       status: outcome.status,
-      reason: killed && outcome.status === 'failure' && (outcome.signal || outcome.reason === 'killed') ? 'killed' : outcome.reason,
+      // A run whose process group was signalled by kill() from another process ends with just the signal.
+      reason: killed && outcome.status === 'failure' && outcome.signal && !outcome.reason?.startsWith('stopped') ? 'killed' : outcome.reason,
       exit_code: outcome.exitCode,
       signal: outcome.signal,
       started_at: prev.started_at ?? outcome.startedAt,
