@@ -39,6 +39,9 @@ interface CollectionCache {
   docs: Map<string, string>;
   /** every document of the collection is in `docs` */
   complete: boolean;
+  /** when complete: sorted ids, and parsed documents for list filters (never handed out) */
+  ids?: string[];
+  parsed?: Map<string, unknown>;
 }
 
 const COLLECTION_RE = /^[a-z][a-z0-9_-]{0,63}$/;
@@ -132,17 +135,28 @@ export class Store {
 
   /** Ids in a collection, sorted. */
   ids(collection: string): string[] {
-    return [...this.loadCollection(collection).keys()].sort();
+    return [...this.loadCollection(collection).ids];
   }
 
-  /** All documents of a collection (sorted by id), optionally filtered. */
+  /**
+   * All documents of a collection (sorted by id), optionally filtered. The filter sees a shared cached
+   * object (don't mutate it); the documents returned are fresh copies.
+   */
   list<T>(collection: string, filter?: (doc: T, id: string) => boolean): T[] {
-    const docs = this.loadCollection(collection);
+    const c = this.loadCollection(collection);
     const dir = this.collectionDir(collection);
     const out: T[] = [];
-    for (const id of [...docs.keys()].sort()) {
-      const doc = this.parseText<T>(docs.get(id)!, join(dir, id));
-      if (!filter || filter(doc, id)) out.push(doc);
+    for (const id of c.ids) {
+      const text = c.docs.get(id)!;
+      if (filter) {
+        let doc = c.parsed?.get(id) as T | undefined;
+        if (doc === undefined) {
+          doc = this.parseText<T>(text, join(dir, id));
+          c.parsed?.set(id, doc);
+        }
+        if (!filter(doc, id)) continue;
+      }
+      out.push(this.parseText<T>(text, join(dir, id)));
     }
     return out;
   }
@@ -274,10 +288,10 @@ export class Store {
     return c;
   }
 
-  /** id → JSON text of every document of a collection (from the cache when valid). */
-  private loadCollection(collection: string): Map<string, string> {
+  /** Every document of a collection as JSON text, with sorted ids (from the cache when valid). */
+  private loadCollection(collection: string): { docs: Map<string, string>; ids: string[]; parsed?: Map<string, unknown> } {
     const c = this.cacheFor(collection);
-    if (c?.complete) return c.docs;
+    if (c?.complete) return c as Required<CollectionCache>;
     const dir = this.collectionDir(collection);
     const docs = new Map<string, string>();
     let names: string[] = [];
@@ -291,11 +305,13 @@ export class Store {
       const text = this.readText(join(dir, n)); // undefined if deleted since readdir
       if (text !== undefined) docs.set(decodeURIComponent(n.slice(0, -5)), text);
     }
-    if (c) {
-      c.docs = docs;
-      c.complete = true;
-    }
-    return docs;
+    const ids = [...docs.keys()].sort();
+    if (!c) return { docs, ids };
+    c.docs = docs;
+    c.ids = ids;
+    c.parsed = new Map();
+    c.complete = true;
+    return c as Required<CollectionCache>;
   }
 
   /** The commit counter other processes bump; '0' before the first write. */
