@@ -76,6 +76,7 @@ export class TaskScheduler {
   private cancelHeartbeat: (() => void) | null = null;
   private running = false;
   private ticking: Promise<void> | null = null;
+  private beating: Promise<void> | null = null;
   private startedAt = '';
   /** Per-tick memo of cron computations: 1,000 tasks on one schedule cost one computation. */
   private cronMemo = new Map<string, number>();
@@ -106,6 +107,7 @@ export class TaskScheduler {
     this.running = false;
     this.cancelTimer?.();
     this.cancelHeartbeat?.();
+    await this.beating;
     await this.ticking;
     for (const a of this.active.values()) a.abort.abort('stopped: the scheduler shut down');
     await Promise.all([...this.active.values()].map((a) => a.done));
@@ -131,13 +133,19 @@ export class TaskScheduler {
     while (this.active.size > 0) await Promise.all([...this.active.values()].map((a) => a.done));
   }
 
-  private async beat(): Promise<void> {
+  private beat(): Promise<void> {
+    this.beating = this.doBeat();
+    return this.beating;
+  }
+
+  private async doBeat(): Promise<void> {
     if (!this.running) return;
     try {
       await this.backend.heartbeat({ pid: process.pid, host: hostname(), started_at: this.startedAt, heartbeat_at: new Date(this.clock.now()).toISOString() });
     } catch (err) {
       this.opts.onError?.(err);
     }
+    if (!this.running) return; // stopped while writing: stop() removes the file
     this.cancelHeartbeat = this.clock.setTimer(this.heartbeatMs, () => void this.beat());
   }
 
