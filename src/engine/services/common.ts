@@ -1,6 +1,6 @@
 import { JoeyError } from '../../model/index.js';
 import type { Store } from '../store/index.js';
-import type { Labels } from '../types.js';
+import type { Labels, ModelRef, PipelineDefinition } from '../types.js';
 
 export const now = () => new Date().toISOString();
 
@@ -39,3 +39,15 @@ export function checkTags(tags: unknown): string[] {
 }
 
 export const notFoundError = (what: string) => new JoeyError('not_found', `${what} not found`, { status: 404 });
+
+/** Every model version a pipeline definition uses, once each, in step order. */
+export function modelRefsOf(def: PipelineDefinition): ModelRef[] {
+  const seen = new Map<string, ModelRef>();
+  const add = (r: ModelRef) => seen.set(`${r.name}@${r.sha}`, r);
+  for (const s of def.steps) {
+    if ('model' in s) add(s.model);
+    else if ('abTest' in s) [s.abTest.champion, ...s.abTest.challengers.map((c) => c.model)].forEach(add);
+    else [s.shadow.champion, ...s.shadow.challengers].forEach(add);
+  }
+  return [...seen.values()];
+}

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import ort from 'onnxruntime-node';
 import { JoeyError, type Framework } from '../../model/index.js';
 import type { Store } from '../store/index.js';
-import type { Labels, ModelRecord, ModelVersionRecord, TensorInfo } from '../types.js';
-import { checkLabels, checkName, checkTags, nextId, notFoundError, now } from './common.js';
+import type { DeploymentRecord, Labels, ModelRecord, ModelVersionRecord, PipelineVersionRecord, TensorInfo } from '../types.js';
+import { checkLabels, checkName, checkTags, modelRefsOf, nextId, notFoundError, now } from './common.js';
 
 const M = 'models';
 const V = 'model_versions';
@@ -181,6 +181,23 @@ export class ModelService {
       const m = { ...this.get(modelId), labels: l, updated_at: now() };
       this.store.putUnlocked(M, String(m.id), m);
       return m;
+    });
+  }
+
+  /**
+   * Delete a model and its versions. Refused (409) while a deployed pipeline uses one of its versions.
+   * Artifacts stay in the blob area (content-addressed; other models may share them).
+   */
+  async delete(modelId: number): Promise<void> {
+    await this.store.withLock(() => {
+      const m = this.get(modelId);
+      const shas = new Set(this.versions(m.id).map((v) => v.sha));
+      for (const d of this.store.list<DeploymentRecord>('deployments', (d) => d.deployed && d.workspace_id === m.workspace_id)) {
+        const v = this.store.get<PipelineVersionRecord>('pipeline_versions', String(d.pipeline_version_id));
+        if (v && modelRefsOf(v.definition).some((r) => r.name === m.name && shas.has(r.sha))) throw new JoeyError('conflict', `model ${m.name} is used by deployed pipeline ${d.name}; undeploy or change it first`, { status: 409 });
+      }
+      for (const v of this.versions(m.id)) this.store.deleteUnlocked(V, String(v.id));
+      this.store.deleteUnlocked(M, String(m.id));
     });
   }
 

@@ -4,7 +4,7 @@ import { stableStringify } from '../../model/canonical.js';
 import { parseExpression } from '../../expr/parse.js';
 import type { Store } from '../store/index.js';
 import type { Labels, ModelRef, PipelineDefinition, PipelineRecord, PipelineStepDef, PipelineVersionRecord } from '../types.js';
-import { checkLabels, checkName, checkTags, nextId, notFoundError, now } from './common.js';
+import { checkLabels, checkName, checkTags, modelRefsOf, nextId, notFoundError, now } from './common.js';
 import type { ModelService } from './models.js';
 
 const P = 'pipelines';
@@ -184,14 +184,7 @@ export class PipelineService {
 
   /** Every model version a definition uses, once each. */
   modelRefs(def: PipelineDefinition): ModelRef[] {
-    const seen = new Map<string, ModelRef>();
-    const add = (r: ModelRef) => seen.set(`${r.name}@${r.sha}`, r);
-    for (const s of def.steps) {
-      if ('model' in s) add(s.model);
-      else if ('abTest' in s) [s.abTest.champion, ...s.abTest.challengers.map((c) => c.model)].forEach(add);
-      else [s.shadow.champion, ...s.shadow.challengers].forEach(add);
-    }
-    return [...seen.values()];
+    return modelRefsOf(def);
   }
 
   private mutate(id: number, fn: (p: PipelineRecord) => void): Promise<PipelineRecord> {

@@ -117,9 +117,13 @@ describe('pipelines and deployments', () => {
     expect(d2.pipeline_version_id).toBe(p2.version.id);
     expect(engine.deployments.status(d2).engines[0]!.model_statuses.models.map((x) => x.name)).toEqual(['ccfraud', 'xgb']);
     expect(engine.deployments.externalUrl(d2, 'http://h:1')).toBe(`http://h:1/v1/api/pipelines/infer/fraud-pipe-${d.id}/fraud-pipe`);
+    await expect(engine.models.delete(m.model.id)).rejects.toMatchObject({ status: 409 });
     const u = await engine.deployments.undeploy(d.id);
     expect(u.deployed).toBe(false);
     expect(engine.deployments.status(u).status).toBe('Pipeline fraud-pipe is not deployed');
+    await engine.models.delete(m.model.id);
+    expect(engine.models.byName(ws.id, 'ccfraud')).toBeUndefined();
+    expect(() => engine.models.getVersion(m.version.id)).toThrow(/not found/);
   });
 
   it('marks a deployment Error when the runtime cannot load it', async () => {

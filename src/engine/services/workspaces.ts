@@ -14,7 +14,15 @@ export class WorkspaceService {
     const labels = checkLabels(input.labels);
     const members = normalizeMembers([{ user: input.owner, role: 'owner' }, ...(input.members ?? [])]);
     return this.store.withLock(() => {
-      if (this.byName(name)) throw new JoeyError('conflict', `workspace ${JSON.stringify(name)} already exists`, { status: 409 });
+      const existing = this.byName(name);
+      if (existing)
+        throw new JoeyError(
+          'conflict',
+          existing.archived
+            ? `workspace ${JSON.stringify(name)} exists but is archived (id ${existing.id}); unarchive it instead of creating it again`
+            : `workspace ${JSON.stringify(name)} already exists`,
+          { status: 409 },
+        );
       const t = now();
       const ws: WorkspaceRecord = { id: nextId(this.store, C), name, archived: false, created_by: input.owner, members, labels, created_at: t, updated_at: t };
       this.store.putUnlocked(C, String(ws.id), ws);
