@@ -77,6 +77,7 @@ export interface EngineClient {
   configureModel(modelVersionId: number, config: { tensor_fields?: string[]; batch_config?: 'single' | null; input_schema?: Record<string, string>; output_schema?: Record<string, string> }): Promise<{ model_version: ModelVersionView }>;
   setModelTags(modelId: number, tags: string[]): Promise<ModelView>;
   setModelLabels(modelId: number, labels: Labels): Promise<ModelView>;
+  deleteModel(modelId: number): Promise<void>;
 
   putDeploymentConfig(workspaceId: number, name: string, spec: DeploymentConfigSpec, labels?: Labels): Promise<DeploymentConfigRecord>;
   listDeploymentConfigs(workspaceId: number): Promise<{ deployment_configs: DeploymentConfigRecord[] }>;
@@ -184,6 +185,10 @@ abstract class BaseClient implements EngineClient {
   }
   setModelLabels(modelId: number, labels: Labels) {
     return this.call<ModelView>('/v1/api/models/set_labels', { model_id: modelId, labels });
+  }
+
+  async deleteModel(modelId: number) {
+    await this.call('/v1/api/models/delete', { model_id: modelId });
   }
 
   putDeploymentConfig(workspaceId: number, name: string, spec: DeploymentConfigSpec, labels?: Labels) {

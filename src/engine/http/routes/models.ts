@@ -138,6 +138,15 @@ export const modelRoutes: Route[] = [
     },
   },
   {
+    path: '/v1/api/models/delete',
+    handler: async ({ engine, body, requireWorkspace }) => {
+      const m = engine.models.get(toInt(body.model_id, 'model_id'));
+      requireWorkspace(m.workspace_id);
+      await engine.models.delete(m.id);
+      return null;
+    },
+  },
+  {
     path: '/v1/api/models/set_labels',
     handler: async ({ engine, body, requireWorkspace }) => {
       const m = engine.models.get(toInt(body.model_id, 'model_id'));
