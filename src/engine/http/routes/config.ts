@@ -49,7 +49,9 @@ export const configRoutes: Route[] = [
   {
     path: '/v1/api/connections/get',
     handler: ({ engine, actor, body, requireWorkspace }) => {
-      const c = body.id !== undefined ? engine.connections.get(toInt(body.id, 'id')) : engine.connections.getByName(body.workspace_id === undefined ? undefined : toInt(body.workspace_id, 'workspace_id'), String(body.name));
+      // check membership before looking the name up, so a non-member learns nothing about the workspace
+      const ws = body.id === undefined && body.workspace_id !== undefined ? requireWorkspace(body.workspace_id).id : undefined;
+      const c = body.id !== undefined ? engine.connections.get(toInt(body.id, 'id')) : engine.connections.getByName(ws, String(body.name));
       if (c.workspace_id !== undefined) requireWorkspace(c.workspace_id);
       else if (!actor.admin) throw new JoeyError('forbidden', 'platform-wide connections are visible to admins only', { status: 403 });
       return c;
