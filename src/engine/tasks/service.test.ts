@@ -177,4 +177,57 @@ describe('tasks', () => {
     await s.stop();
     expect(svc.schedulerStatus().running).toBe(false);
   });
+
+  it('with the real store: no double fire across a restart, fires missed while down recorded once, continuous restarts', async () => {
+    const orch = await uploadFolder('noop', { 'main.py': 'pass' });
+    const t0 = Math.ceil(Date.now() / 60_000) * 60_000 + 60_000 + 20_000; // hh:mm:20, a minute ahead
+    const clock = new ManualClock(t0);
+    const noop = async (_t: unknown, run: TaskRunRecord) => {
+      const at = new Date(clock.now()).toISOString();
+      return { status: 'success' as const, reason: null, exitCode: 0, signal: null, startedAt: run.started_at ?? at, endedAt: at };
+    };
+    const a = new TaskService(store, { clock, executor: noop });
+    const cron = await a.runScheduled({ workspaceId: 1, orchId: orch.id, name: 'cron', schedule: '* * * * *' });
+    const cont = await a.runContinuously({ workspaceId: 1, orchId: orch.id, name: 'cont' });
+    let s = new TaskScheduler(a, { clock, rescanMs: 0, continuousDelayMs: 10_000 });
+    await s.start();
+    clock.advance(40_000); // next minute boundary
+    await s.tick();
+    await s.drain();
+    await until(() => a.lastRuns(cron.id).length === 1 && a.lastRuns(cron.id)[0].status === 'success');
+    expect(a.lastRuns(cont.id).map((r) => r.status)).toEqual(['success']);
+    clock.advance(11_000); // the continuous task's next run is due 10 s after the last ended
+    await s.tick();
+    await s.drain();
+    await until(() => a.lastRuns(cont.id).length === 2);
+    await s.stop();
+
+    // Another process, same state directory, same minute: the fire is not run again.
+    const b = new TaskService(await Store.open(store.dir), { clock, executor: noop });
+    s = new TaskScheduler(b, { clock, rescanMs: 0 });
+    await s.start();
+    await s.drain();
+    expect(b.lastRuns(cron.id)).toHaveLength(1);
+    await s.stop();
+
+    // Down for four minutes (to hh:mm:11): the three fires nobody ran become one `missed` record; the
+    // fourth, 11 s late, is within the starting deadline and runs.
+    clock.advance(4 * 60_000);
+    const c = new TaskService(await Store.open(store.dir), { clock, executor: noop });
+    s = new TaskScheduler(c, { clock, rescanMs: 0 });
+    await s.start();
+    await s.drain();
+    await until(() => c.lastRuns(cron.id, 'success').length === 2);
+    const runs = c.lastRuns(cron.id);
+    expect(runs.map((r) => r.status).sort()).toEqual(['missed', 'success', 'success']);
+    const [missed] = c.lastRuns(cron.id, 'missed');
+    expect(missed.missed_count).toBe(3);
+    expect(missed.reason).toMatch(/^3 runs scheduled from .* were missed: no scheduler was running at those times$/);
+    clock.advance(49_000); // the next boundary: on schedule again
+    await s.tick();
+    await s.drain();
+    await until(() => c.lastRuns(cron.id, 'success').length === 3);
+    await s.stop();
+    expect(c.get(cron.id)).toMatchObject({ last_run_status: 'success', status: 'started', active: true });
+  });
 });
