@@ -20,17 +20,19 @@
  *
  * ## Services (src/engine/services) — no authorization inside; the API layer (src/engine/api) checks membership
  *   engine.workspaces         create/get/getByName/list/addUser/removeUser/setMembers/setLabels/archive/requireMember
- *   engine.models             upload(bytes, {workspaceId, name, framework, ...}) / list / get / getVersion / versions / configure / setTags
+ *   engine.models             upload(bytes, {workspaceId, name, framework, ...}) / list / get / getVersion / versions / findVersion / configure / setTags / setLabels / delete
  *   engine.deploymentConfigs  put (create or replace by name) / get / getByName / list / delete
  *   engine.pipelines          create/update (new version only when the definition changes) / get / getByName / list / versions / copy / setTags
  *   engine.deployments        deploy / undeploy / get / byPipeline / list / status (seeds' get_deployment shape) / externalUrl
  *   engine.connections        put / get / getByName / list / delete (details masked) / resolveDetails (in-process only)
  *   engine.tags               list tags across pipelines and models of a workspace
- *   engine.tokens             create(user) → token (stored hashed) / verify(token) → Actor / list / revoke
+ *   engine.tokens             create({user, admin?}) → {token} (stored hashed) / verify(token) → Actor / list / revoke
  * Every object has integer `id`, `labels`, `created_at`, `updated_at`; field names follow the seeds (snake_case).
  *
- * ## API (src/engine/api) — one handler per route, used by both the HTTP server and LocalClient
- *   `callApi(engine, actor, route, body)`; clients: src/providers/engine/client.ts (`openClient`).
+ * ## HTTP API (src/engine/http) — one handler per route, used by both the HTTP server and LocalClient
+ *   `dispatch({engine, actor, path, body})` (http/dispatch.ts); `startServer(engine, {port, host})` (http/server.ts);
+ *   add routes in http/routes/<area>.ts + one line in http/routes/index.ts (see http/types.ts).
+ *   Clients: src/providers/engine/client.ts — `openClient({stateDir} | {endpoint, token})` → EngineClient.
  */
 import { join, resolve } from 'node:path';
 import { Store, type StoreOptions } from './store/index.js';

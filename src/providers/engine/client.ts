@@ -16,6 +16,14 @@ export type WorkspaceView = WorkspaceRecord & { models: number[]; pipelines: num
 export type ModelView = ModelRecord & { versions: number };
 export type ModelVersionView = ModelVersionRecord & { model_version: string; models_pk_id: number };
 export type PipelineView = PipelineRecord & {
+  created: string;
+  last_updated: string;
+  deployed: boolean;
+  /** version UUIDs, newest first */
+  versions: string[];
+  /** model names used by the steps */
+  steps: string[];
+  published: boolean;
   pipeline_variant_pk_id: number;
   pipeline_version: string;
   definition: PipelineDefinition;

@@ -4,11 +4,18 @@ import type { PipelineRecord, PipelineVersionRecord } from '../../types.js';
 import { toInt } from '../dispatch.js';
 import type { Route, RouteContext } from '../types.js';
 
+/** A pipeline with the SDK listing's fields (created, last_updated, deployed, versions, steps, published). */
 export function pipelineView(engine: Engine, p: PipelineRecord) {
   const v = engine.pipelines.getVersion(p.current_version_id);
   const d = engine.deployments.byPipeline(p.id);
   return {
     ...p,
+    created: p.created_at,
+    last_updated: p.updated_at,
+    deployed: !!d?.deployed,
+    versions: engine.pipelines.versions(p.id).map((x) => x.version),
+    steps: engine.pipelines.modelRefs(v.definition).map((r) => r.name),
+    published: false,
     pipeline_variant_pk_id: v.id,
     pipeline_version: v.version,
     definition: v.definition,
