@@ -126,6 +126,22 @@ describe('pipelines and deployments', () => {
     expect(() => engine.models.getVersion(m.version.id)).toThrow(/not found/);
   });
 
+  it('applies the arch and GPU rules at deploy time', async () => {
+    const ws = await workspace();
+    await engine.models.upload(ccfraud, { workspaceId: ws.id, name: 'arm-model', arch: 'arm' });
+    const p = await engine.pipelines.apply({ workspaceId: ws.id, name: 'arm-pipe', steps: [{ model: 'arm-model' }] });
+    await expect(engine.deployments.deploy({ pipelineId: p.pipeline.id, config: { cpus: 1 } })).rejects.toThrow(/arch: arm/);
+    expect((await engine.deployments.deploy({ pipelineId: p.pipeline.id, config: { arch: 'arm' } })).status).toBe('Running');
+    const gpu = await engine.deployments.deploy({ pipelineId: p.pipeline.id, config: { arch: 'arm', gpus: 1, deploymentLabel: 'gpu-pool' } });
+    expect(gpu.status).toBe('Error');
+    expect(gpu.reason).toMatch(/no GPUs/);
+    await engine.models.upload(Buffer.from('weights'), { workspaceId: ws.id, name: 'sk', framework: 'sklearn', inputSchema: { x: 'float64' }, outputSchema: { y: 'float64' } });
+    const sk = await engine.pipelines.apply({ workspaceId: ws.id, name: 'sk-pipe', steps: [{ model: 'sk' }] });
+    const d = await engine.deployments.deploy({ pipelineId: sk.pipeline.id });
+    expect(d.status).toBe('Error');
+    expect(engine.deployments.status(d).sidekicks).toEqual([{ name: `engine-sidekick-sk-${d.id}`, status: 'Error', reason: expect.stringMatching(/containerized runtime/), details: [] }]);
+  });
+
   it('marks a deployment Error when the runtime cannot load it', async () => {
     const failing: DeploymentRuntime = { load: async () => { throw new Error('boom: no memory'); }, unload: async () => {} };
     engine.setRuntime(failing);
