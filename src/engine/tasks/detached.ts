@@ -41,7 +41,7 @@ export async function startDetachedRun(stateDir: string, taskId: string, opts: {
     return null;
   }
   const rec: TaskRunRecord = { ...run, runner_pid: child.pid };
-  svc.journal.append([rec]);
+  await svc.appendRuns([rec]);
   return { run_id: run.run_id, pid: child.pid };
 }
 
@@ -56,7 +56,7 @@ export async function runDetached(stateDir: string, taskId: string, runId: strin
   const svc = new TaskService(store);
   const run = svc.journal.run(taskId, runId);
   if (!run) return;
-  svc.journal.append([{ ...run, runner_pid: process.pid }]);
+  await svc.appendRuns([{ ...run, runner_pid: process.pid }]);
   const abort = new AbortController();
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => abort.abort());
   let outcome;

@@ -6,8 +6,11 @@
  * Why not one store document per run: each store write is fsync'd (~7 ms here), and 1,000 tasks firing on
  * the same minute would hold the store lock for seconds. The fire claims — what guarantees no double runs —
  * stay in the store, in one document written once per batch (see service.ts).
+ *
+ * Retention: when a task's file passes `compactBytes`, it is rewritten with one line per run, keeping the
+ * newest `keepRuns` runs. Callers hold the store lock for append and compact, so neither loses the other's lines.
  */
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunStatus, TaskRunRecord } from './types.js';
 
@@ -28,6 +31,25 @@ export class RunJournal {
     }
     mkdirSync(this.dir, { recursive: true });
     for (const [task, lines] of byTask) appendFileSync(this.file(task), lines.join(''));
+  }
+
+  /**
+   * Rewrites a task's file with one line per run, keeping the newest `keepRuns` (by created_at), when the file
+   * is larger than `compactBytes`. Returns the ids of the runs dropped (their logs can go too).
+   */
+  compact(taskId: string, keepRuns: number, compactBytes: number): string[] {
+    const f = this.file(taskId);
+    try {
+      if (statSync(f).size <= compactBytes) return [];
+    } catch {
+      return [];
+    }
+    const runs = this.runs(taskId).sort((a, b) => b.created_at.localeCompare(a.created_at));
+    const keep = runs.slice(0, keepRuns).sort((a, b) => a.created_at.localeCompare(b.created_at));
+    const tmp = `${f}.${process.pid}.compact`;
+    writeFileSync(tmp, keep.map((r) => JSON.stringify(r) + '\n').join(''));
+    renameSync(tmp, f);
+    return runs.slice(keepRuns).map((r) => r.run_id);
   }
 
   /** Every run of a task, latest snapshot of each, newest `updated_at` first (the platform's order). */

@@ -107,6 +107,9 @@ export interface TaskServiceOptions {
 export const HEARTBEAT_STALE_MS = 30_000;
 
 const STALE_RUN_GRACE_MS = 10_000;
+/** Run history kept per task; older runs (and their logs) are dropped when the journal is compacted. */
+export const KEEP_RUNS = 1000;
+const COMPACT_BYTES = 1024 * 1024;
 
 export class TaskService {
   readonly orchestrations: OrchestrationService;
@@ -371,7 +374,7 @@ export class TaskService {
     }, 'tasks: claim runs');
     // The scheduler launches first and lets the journal lines follow in the next batched write.
     if (opts.deferJournal) this.mutate(created, null).catch(() => undefined);
-    else this.journal.append(created);
+    else await this.appendRuns(created);
     return results;
   }
 
@@ -505,6 +508,19 @@ export class TaskService {
 
   // ------------------------------------------------------------------ internals
 
+  /** Appends run records under the store lock (journal appends and compactions never interleave). */
+  appendRuns(records: TaskRunRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
+    return this.store.withLock(() => this.appendUnlocked(records), 'tasks: record runs');
+  }
+
+  private appendUnlocked(records: TaskRunRecord[]): void {
+    this.journal.append(records);
+    for (const task of new Set(records.map((r) => r.task))) {
+      for (const runId of this.journal.compact(task, KEEP_RUNS, COMPACT_BYTES)) rmSync(this.logFile(runId), { force: true });
+    }
+  }
+
   /** Queues journal records and a state change (null: records only) for the next batched write. */
   private mutate(records: TaskRunRecord[], fn: ((s: StateDoc) => void) | null): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -522,15 +538,15 @@ export class TaskService {
     this.flushScheduled = false;
     try {
       const records = batch.flatMap((b) => b.records);
-      if (batch.every((b) => b.fn === null)) this.journal.append(records);
-      else
-        await this.store.withLock(() => {
-          // State first, then the journal: whoever sees a run ended in its history also sees it in the state.
+      await this.store.withLock(() => {
+        // State first, then the journal: whoever sees a run ended in its history also sees it in the state.
+        if (batch.some((b) => b.fn !== null)) {
           const st = this.state();
           for (const b of batch) b.fn?.(st);
           this.store.putUnlocked(STATE, STATE_ID, st);
-          this.journal.append(records);
-        }, 'tasks: record runs');
+        }
+        this.appendUnlocked(records);
+      }, 'tasks: record runs');
       for (const b of batch) b.resolve();
     } catch (err) {
       for (const b of batch) b.reject(err);
