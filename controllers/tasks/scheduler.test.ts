@@ -248,3 +248,23 @@ describe('TaskScheduler', () => {
     await s.stop();
   });
 });
+
+describe('TaskScheduler after a long outage', () => {
+  it('records one missed run for a year of fires and resumes on schedule', async () => {
+    const { clock, backend } = await setup();
+    backend.add({ id: 'yearly-gap', run: 'scheduled', schedule: '* * * * *' });
+    clock.advance(365 * 24 * 3600_000 + 10_000); // no scheduler for a year (now 10:00:40, the 10:00 fire is 40 s late)
+    const s = new TaskScheduler(backend, { clock });
+    const t0 = performance.now();
+    await s.start();
+    await settle();
+    expect(performance.now() - t0).toBeLessThan(5000);
+    const runs = backend.runsOf('yearly-gap');
+    expect(runs).toHaveLength(1);
+    expect(runs[0].status).toBe('missed');
+    expect(runs[0].reason).toMatch(/^more than 10000 runs scheduled from 2026-03-01T10:01:00\.000Z to 2027-03-01T10:00:00\.000Z were missed/);
+    await advance(clock, 30_000);
+    expect(backend.runsOf('yearly-gap').map((r) => r.status)).toEqual(['missed', 'running']);
+    await s.stop();
+  });
+});

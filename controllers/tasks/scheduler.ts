@@ -219,7 +219,7 @@ export class TaskScheduler {
     const latest = f.last!;
     const onTime = now - latest <= this.deadlineMs;
     const missedCount = f.count - (onTime ? 1 : 0);
-    const missed = missedCount > 0 ? { count: missedCount, first: f.first[0], last: onTime ? f.beforeLast! : latest } : null;
+    const missed = missedCount > 0 ? { count: missedCount, first: f.first[0], last: onTime ? f.beforeLast! : latest, atLeast: f.capped } : null;
     return { kind: 'scheduled', taskId: t.id, fireAt: latest, run: onTime, missed };
   }
 

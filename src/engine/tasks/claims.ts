@@ -17,7 +17,7 @@ export type Claim =
       /** Run it (false: too late to run; the scheduler then counts it in `missed`). */
       run: boolean;
       /** Earlier fires (after last_fire) that were missed, recorded as one `missed` run. */
-      missed: { count: number; first: number; last: number } | null;
+      missed: { count: number; first: number; last: number; atLeast?: boolean } | null;
     }
   | { kind: 'continuous'; taskId: string; notBefore: number }
   | { kind: 'once'; taskId: string };
@@ -107,7 +107,7 @@ export function applyClaim(task: TaskRecord, runs: TaskRunRecord[], claim: Claim
         reason:
           m.count === 1
             ? `the run scheduled for ${iso(m.first)} was missed: no scheduler was running at that time`
-            : `${m.count} runs scheduled from ${iso(m.first)} to ${iso(m.last)} were missed: no scheduler was running at those times`,
+            : `${m.atLeast ? 'more than ' : ''}${m.count} runs scheduled from ${iso(m.first)} to ${iso(m.last)} were missed: no scheduler was running at those times`,
       }),
     );
   }

@@ -29,9 +29,8 @@ export function nextFire(schedule: string, timezone: string | undefined, afterMs
 }
 
 /**
- * Fire times in (afterMs, untilMs]: the first `max` of them, the last two, and how many there were in all
- * (counted up to `countCap`, so a task down for a year doesn't loop forever; past the cap `last` is the
- * cap-th fire, and callers treat the rest as later fires).
+ * Fire times in (afterMs, untilMs]: the first `max` of them, the last two, and how many there were (counted up
+ * to `countCap`; `capped` says there were more — the last two are still exact, found backwards from untilMs).
  */
 export function firesBetween(
   schedule: string,
@@ -40,19 +39,24 @@ export function firesBetween(
   untilMs: number,
   max = 1,
   countCap = 100_000,
-): { first: number[]; count: number; last: number | null; beforeLast: number | null } {
-  const it = CronExpressionParser.parse(schedule.trim(), { tz: timezone ?? 'UTC', currentDate: afterMs });
+): { first: number[]; count: number; last: number | null; beforeLast: number | null; capped: boolean } {
+  const tz = timezone ?? 'UTC';
+  const it = CronExpressionParser.parse(schedule.trim(), { tz, currentDate: afterMs });
   const first: number[] = [];
   let count = 0;
   let last: number | null = null;
   let beforeLast: number | null = null;
   while (count < countCap) {
     const t = it.next().getTime();
-    if (t > untilMs) break;
+    if (t > untilMs) return { first, count, last, beforeLast, capped: false };
     if (first.length < max) first.push(t);
     beforeLast = last;
     last = t;
     count++;
   }
-  return { first, count, last, beforeLast };
+  // More than countCap fires: find the last two by walking back from untilMs.
+  const back = CronExpressionParser.parse(schedule.trim(), { tz, currentDate: untilMs + 1 });
+  last = back.prev().getTime();
+  beforeLast = back.prev().getTime();
+  return { first, count, last, beforeLast, capped: true };
 }
