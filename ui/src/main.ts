@@ -42,7 +42,7 @@ if (m) {
 
 onUnauthorized(() => {
   clearToken();
-  renderLogin('Your token was refused (401). Log in again.');
+  renderLogin('The token was refused (401). Log in again.');
 });
 
 function renderLogin(message?: string): void {

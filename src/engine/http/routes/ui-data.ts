@@ -5,20 +5,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type * as arrow from 'apache-arrow';
-import { JoeyError, type AssaySpec } from '../../../model/index.js';
-import {
-  analyzeWindows,
-  closedWindows,
-  parseIoPath,
-  samplesFromTable,
-  sortByTime,
-  summarizeBaseline,
-  summarizerFromSpec,
-  windowPlan,
-  type WindowAnalysis,
-} from '../../../assays/index.js';
+import { JoeyError } from '../../../model/index.js';
+import { assaysOf, type AssayRecord } from '../../assays/index.js';
 import type { Engine } from '../../index.js';
-import { InferenceLogStore } from '../../logs/index.js';
+import type { InferenceLogStore } from '../../logs/index.js';
+import { EngineRuntime } from '../../runtime/index.js';
 import { startDetachedRun } from '../../tasks/detached.js';
 import { tasksOf } from '../../tasks/index.js';
 import type { PipelineRecord, Stamped, WorkspaceRecord } from '../../types.js';
@@ -56,8 +47,7 @@ export interface InferencePoint {
 }
 
 /** Rows (newest first) of a pipeline's inference log, with its counts bucketed over time. */
-export function pipelineInferences(stateDir: string, key: string, opts: { limit: number; scan: number; buckets: number }) {
-  const store = InferenceLogStore.forStateDir(stateDir);
+export function pipelineInferences(store: InferenceLogStore, key: string, opts: { limit: number; scan: number; buckets: number }) {
   if (!store.pipelines().includes(key)) return { rows: [], series: [] as InferencePoint[], total: 0, truncated: false };
   const { table, truncated } = store.read(key, { limit: opts.scan });
   const n = table.numRows;
@@ -91,52 +81,23 @@ export function pipelineInferences(stateDir: string, key: string, opts: { limit:
   return { columns: cols, rows, series, total: n, truncated };
 }
 
-/** Assay definitions the engine holds (collection `assays`; the spec either nested under `spec` or flat). */
-interface StoredAssay {
-  id: string | number;
-  name: string;
-  workspace_id: number;
-  spec: AssaySpec;
-  labels: Record<string, string>;
-}
-
-function storedAssays(engine: Engine, workspaceId: number): StoredAssay[] {
-  const docs = engine.store.ids('assays').map((id) => ({ id, doc: engine.store.get<Record<string, unknown>>('assays', id) }));
-  const out: StoredAssay[] = [];
-  for (const { id, doc } of docs) {
-    if (!doc || Number(doc.workspace_id) !== workspaceId) continue;
-    const spec = (doc.spec ?? doc) as AssaySpec;
-    if (typeof spec.pipeline !== 'string' || typeof spec.iopath !== 'string') continue;
-    out.push({ id: (doc.id as string | number) ?? id, name: String(doc.name ?? id), workspace_id: workspaceId, spec, labels: (doc.labels as Record<string, string>) ?? {} });
-  }
-  return out.sort((a, b) => a.name.localeCompare(b.name));
-}
-
-/** Scores an assay's closed windows against its baseline over the pipeline's inference logs. */
-export function analyzeAssay(stateDir: string, ws: WorkspaceRecord, spec: AssaySpec, now = Date.now()) {
-  const io = parseIoPath(spec.iopath);
-  const store = InferenceLogStore.forStateDir(stateDir);
-  const key = logKey(ws, spec.pipeline);
-  const hasLogs = store.pipelines().includes(key);
-  const read = (start: number, end: number) => (hasLogs ? sortByTime(samplesFromTable(store.read(key, { start, end }).table, io)) : { times: new Float64Array(0), values: new Float64Array(0) });
-  let baselineValues: ArrayLike<number>;
-  const b = spec.baseline as { values?: number[]; start?: string; end?: string; file?: string };
-  if (Array.isArray(b.values)) baselineValues = b.values;
-  else if (b.start && b.end) baselineValues = read(Date.parse(b.start), Date.parse(b.end)).values;
-  else throw new JoeyError('unsupported', 'the dashboard scores assays whose baseline is values or a start/end range', { status: 422 });
-  const baseline = summarizeBaseline(baselineValues, summarizerFromSpec(spec));
-  // Windows start at the window's start, else at the first logged row after the baseline (or the oldest row).
-  let first = spec.window.start ? Date.parse(spec.window.start) : NaN;
-  if (!Number.isFinite(first) && hasLogs) {
-    const all = read(b.end ? Date.parse(b.end) : 0, now + 1);
-    first = all.times.length ? all.times[0]! : NaN;
-  }
-  if (!Number.isFinite(first)) return { baseline, windows: [] as WindowAnalysis[] };
-  const plan = windowPlan(spec.window, first);
-  const spans = closedWindows(plan, now, 0, 500);
-  const last = spans.length ? spans[spans.length - 1]!.end : plan.start;
-  const samples = read(plan.start, last);
-  return { baseline, windows: analyzeWindows(baseline, spec.metric, spec.thresholds, samples, spans) };
+/** An assay with its stored window results, trimmed to what the dashboard draws. */
+function assayView(engine: Engine, a: AssayRecord, limit: number) {
+  const results = assaysOf(engine).results(a.id, {});
+  return {
+    ...a,
+    results: results.slice(-limit).map((r) => ({
+      window_index: r.window_index,
+      window_start: r.window_start,
+      window_end: r.window_end,
+      score: r.score,
+      scores: r.scores,
+      bin_index: r.bin_index,
+      status: r.status,
+      window_summary: r.window_summary,
+    })),
+    total_results: results.length,
+  };
 }
 
 /** Where the sync controller (controllers/sync) writes its status: beside or above the engine's state. */
@@ -183,27 +144,21 @@ function applied(kind: string, workspace: string | null, name: string, o: { labe
 export const uiDataRoutes: Route[] = [
   {
     path: '/v1/api/ui/pipeline_inferences',
-    handler(ctx) {
+    async handler(ctx) {
       const { p, ws } = pipelineOf(ctx);
+      const logs = EngineRuntime.of(ctx.engine).logs;
+      await logs.flush(); // rows this server answered a moment ago
       const limit = ctx.body.limit === undefined ? 50 : Math.min(1000, toInt(ctx.body.limit, 'limit'));
       const buckets = ctx.body.buckets === undefined ? 24 : Math.min(200, Math.max(1, toInt(ctx.body.buckets, 'buckets')));
-      return { pipeline: { id: p.id, name: p.name, workspace_id: ws.id }, ...pipelineInferences(ctx.engine.stateDir, logKey(ws, p.name), { limit, scan: 20_000, buckets }) };
+      return { pipeline: { id: p.id, name: p.name, workspace_id: ws.id }, ...pipelineInferences(logs, logKey(ws, p.name), { limit, scan: 20_000, buckets }) };
     },
   },
   {
     path: '/v1/api/ui/assays',
     handler(ctx) {
       const ws = ctx.requireWorkspace(ctx.body.workspace_id);
-      return {
-        assays: storedAssays(ctx.engine, ws.id).map((a) => {
-          try {
-            return { ...a, ...analyzeAssay(ctx.engine.stateDir, ws, a.spec), error: null };
-          } catch (e) {
-            if (!(e instanceof JoeyError)) throw e;
-            return { ...a, baseline: null, windows: [], error: e.message };
-          }
-        }),
-      };
+      const limit = ctx.body.limit === undefined ? 200 : Math.min(2000, toInt(ctx.body.limit, 'limit'));
+      return { assays: assaysOf(ctx.engine).list({ workspaceId: ws.id }).map((a) => assayView(ctx.engine, a, limit)) };
     },
   },
   {
@@ -231,6 +186,7 @@ export const uiDataRoutes: Route[] = [
         const tasks = tasksOf(engine);
         for (const o of tasks.orchestrations.list(ws.id)) objects.push(applied('Orchestration', ws.name, o.name, o));
         for (const t of tasks.list({ workspaceId: ws.id })) objects.push(applied('Task', ws.name, t.name ?? t.id, t));
+        for (const a of assaysOf(engine).list({ workspaceId: ws.id })) objects.push(applied('Assay', ws.name, a.name, a));
       }
       const list = objects.filter((o): o is AppliedObject => o !== null).sort((a, b) => (a.updated_at < b.updated_at ? 1 : -1));
       const commits = new Map<string, { commit: string; objects: number; last: string }>();
