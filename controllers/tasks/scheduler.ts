@@ -80,6 +80,7 @@ export class TaskScheduler {
   private startedAt = '';
   /** Per-tick memo of cron computations: 1,000 tasks on one schedule cost one computation. */
   private cronMemo = new Map<string, number>();
+  private firesMemo = new Map<string, ReturnType<typeof firesBetween>>();
 
   constructor(
     private readonly backend: SchedulerBackend,
@@ -177,6 +178,7 @@ export class TaskScheduler {
   private async doTick(): Promise<number> {
     const now = this.clock.now();
     this.cronMemo.clear();
+    this.firesMemo.clear();
     if (now - this.lastScan >= this.rescanMs) await this.rescan(now);
 
     const claims: Claim[] = [];
@@ -215,7 +217,12 @@ export class TaskScheduler {
   /** Decides what to do with a scheduled task whose next fire time has come. */
   private scheduledClaim(t: TaskRecord, now: number): Claim & { kind: 'scheduled' } {
     const after = t.last_fire ? Date.parse(t.last_fire) : Date.parse(t.created_at) - 1;
-    const f = firesBetween(t.schedule!, t.timezone, after, now, 1, 10_000);
+    const key = `${t.schedule}\u0000${t.timezone}\u0000${after}\u0000${now}`;
+    let f = this.firesMemo.get(key);
+    if (!f) {
+      f = firesBetween(t.schedule!, t.timezone, after, now, 1, 10_000);
+      this.firesMemo.set(key, f);
+    }
     const latest = f.last!;
     const onTime = now - latest <= this.deadlineMs;
     const missedCount = f.count - (onTime ? 1 : 0);
