@@ -12,7 +12,8 @@
  *   get<T>(collection, id) / has / ids(collection) / list<T>(collection, filter?)   reads: no lock, always from disk
  *   await put(collection, id, doc) / delete(collection, id)                         one-document transactions
  *   await update<T>(collection, id, cur => next | undefined)                        read-modify-write under the lock
- *   await withLock(fn, purpose?)   multi-document transaction; inside fn use putUnlocked / deleteUnlocked (or put/delete: re-entrant)
+ *   await withLock(fn, purpose?)   all-or-nothing multi-document transaction (undo journal; a throw or a crash rolls it back);
+ *                                  inside fn use putUnlocked / deleteUnlocked (or put/delete: re-entrant)
  *   putBlob(bytes) → sha256 / putBlobFile(path) / blobPath(sha) / hasBlob / readBlob   content-addressed artifacts
  *   lockHolder() / forceUnlock()     writer lock {pid, host, time, purpose}; stale (dead pid on this host) locks are broken
  *   Collection names: /^[a-z][a-z0-9_-]*$/ — prefix yours with your area (e.g. `tasks`, `task_runs`, `assays`).

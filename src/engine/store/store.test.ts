@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync, readdirSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readdirSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -80,6 +80,35 @@ describe('Store', () => {
       ),
     );
     expect(s.get('n', 'x')).toEqual({ v: 20 });
+  });
+
+  it('withLock is all or nothing: a throw rolls back every write of the transaction', async () => {
+    const s = await Store.open(tmp());
+    await s.put('c', 'keep', { v: 1 });
+    await expect(
+      s.withLock(async () => {
+        await s.put('c', 'keep', { v: 2 });
+        s.putUnlocked('c', 'new', { v: 3 });
+        s.deleteUnlocked('c', 'keep');
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(s.list('c')).toEqual([{ v: 1 }]);
+    expect(existsSync(join(s.dir, 'journal.json'))).toBe(false);
+  });
+
+  it('a transaction left half-done by a dead writer is rolled back by the next process', async () => {
+    const dir = tmp();
+    const s = await Store.open(dir);
+    await s.put('c', 'a', { v: 1 });
+    // simulate a writer killed after changing `a` and creating `b`: its journal holds the before-images
+    mkdirSync(join(dir, 'collections', 'c'), { recursive: true });
+    writeFileSync(join(dir, 'journal.json'), JSON.stringify({ pid: 1, entries: [['collections/c/a.json', readFileSync(join(dir, 'collections', 'c', 'a.json'), 'utf8')], ['collections/c/b.json', null]] }));
+    writeFileSync(join(dir, 'collections', 'c', 'a.json'), JSON.stringify({ v: 'half' }));
+    writeFileSync(join(dir, 'collections', 'c', 'b.json'), JSON.stringify({ v: 'half' }));
+    const again = await Store.open(dir);
+    expect(again.list('c')).toEqual([{ v: 1 }]);
+    expect(existsSync(join(dir, 'journal.json'))).toBe(false);
   });
 
   it('stores blobs content-addressed and idempotently', async () => {

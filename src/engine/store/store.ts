@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, copyFileSync, openSync, fsyncSync, closeSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { JoeyError } from '../../model/index.js';
 import { atomicWrite, fsyncDir, pidAlive, tempName } from './fsutil.js';
 import { FileLock, type LockHolder } from './lock.js';
@@ -33,6 +33,14 @@ export interface StoreOptions {
   targetVersion?: number;
 }
 
+/** One transaction: `before` maps changed files (relative to the store) to their previous content (null = absent). */
+interface Tx {
+  dirty: boolean;
+  /** journal before-images (explicit withLock); single-document put/delete/update need none */
+  journal: boolean;
+  before: Map<string, string | null>;
+}
+
 interface CollectionCache {
   gen: string;
   /** id → JSON text (parsed on every read, so callers may mutate what they get) */
@@ -57,7 +65,8 @@ const COLLECTION_RE = /^[a-z][a-z0-9_-]{0,63}$/;
  *   <dir>/store.lock                  writer lock {pid, host, time, purpose, token}
  *
  * Every write is temp file + fsync + rename + fsync(dir), so a reader or a process killed at any
- * point sees either the old or the new document, never a torn one. Writes take the writer lock for
+ * point sees either the old or the new document, never a torn one; `withLock` transactions are all or
+ * nothing (undo journal in <dir>/journal.json). Writes take the writer lock for
  * the duration of one transaction (`put`/`delete`/`update`, or `withLock(fn)` for several). Reads take
  * no lock; they are served from an in-memory cache that is valid only while `<dir>/generation` (bumped
  * by every writing transaction) is unchanged and no writer holds the lock, so every process sees the
@@ -70,7 +79,8 @@ export class Store {
   private readonly lockTimeoutMs: number;
   /** Serializes this process's transactions; the file lock serializes processes. */
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly inTx = new AsyncLocalStorage<{ dirty: boolean }>();
+  private readonly inTx = new AsyncLocalStorage<Tx>();
+  private readonly journalPath: string;
   private readonly cache = new Map<string, CollectionCache>();
   private readonly genPath: string;
 
@@ -80,6 +90,7 @@ export class Store {
     this.lock = new FileLock(join(this.dir, 'store.lock'), this.tmpDir);
     this.lockTimeoutMs = opts.lockTimeoutMs ?? 10_000;
     this.genPath = join(this.dir, 'generation');
+    this.journalPath = join(this.dir, 'journal.json');
   }
 
   /** Open (creating if needed) the state directory, sweep abandoned temp files, run migrations. */
@@ -107,6 +118,8 @@ export class Store {
         }
       }, 'store migration');
     }
+    // a writer died mid-transaction: roll it back now rather than at the next write
+    if (existsSync(store.journalPath)) await store.withLock(() => undefined, 'journal recovery');
     return store;
   }
 
@@ -163,12 +176,12 @@ export class Store {
 
   /** Write one document atomically (a one-document transaction). */
   async put<T>(collection: string, id: string, doc: T): Promise<void> {
-    await this.withLock(() => this.putUnlocked(collection, id, doc));
+    await this.transaction(() => this.putUnlocked(collection, id, doc), false);
   }
 
   /** Delete one document; true if it existed. */
   async delete(collection: string, id: string): Promise<boolean> {
-    return this.withLock(() => this.deleteUnlocked(collection, id));
+    return this.transaction(() => this.deleteUnlocked(collection, id), false);
   }
 
   /**
@@ -176,30 +189,43 @@ export class Store {
    * new one, or undefined to delete. Returns what was written.
    */
   async update<T>(collection: string, id: string, fn: (current: T | undefined) => T | undefined | Promise<T | undefined>): Promise<T | undefined> {
-    return this.withLock(async () => {
+    return this.transaction(async () => {
       const next = await fn(this.get<T>(collection, id));
       if (next === undefined) this.deleteUnlocked(collection, id);
       else this.putUnlocked(collection, id, next);
       return next;
-    });
+    }, false);
   }
 
   /**
-   * Run `fn` holding the writer lock (re-entrant: puts inside `fn` reuse it). Use for multi-document
-   * transactions and check-then-write logic. Keep `fn` short: other processes' writers wait for it.
-   * Each document write is atomic on its own; a crash mid-`fn` can leave some of its writes done.
+   * Run `fn` as one transaction holding the writer lock (re-entrant: puts inside `fn` join it). Use for
+   * multi-document writes and check-then-write logic; keep `fn` short, other writers wait for it.
+   * All or nothing: before a document is first changed its previous content goes to an fsync'd undo
+   * journal, so if `fn` throws — or the process dies mid-way — every write it made is rolled back
+   * (a crashed transaction by the next process that takes the lock or opens the store).
    */
   async withLock<T>(fn: () => T | Promise<T>, purpose?: string): Promise<T> {
+    return this.transaction(fn, true, purpose);
+  }
+
+  private async transaction<T>(fn: () => T | Promise<T>, journal: boolean, purpose?: string): Promise<T> {
     if (this.inTx.getStore()) return fn();
     const run = async (): Promise<T> => {
       await this.lock.acquire({ timeoutMs: this.lockTimeoutMs, purpose });
-      const tx = { dirty: false };
+      const tx: Tx = { dirty: false, journal, before: new Map() };
+      let recovered = false;
       try {
-        return await this.inTx.run(tx, fn);
+        recovered = this.recoverJournal();
+        const result = await this.inTx.run(tx, fn);
+        if (tx.before.size) this.dropJournal();
+        return result;
+      } catch (e) {
+        if (tx.before.size) this.rollback([...tx.before]);
+        throw e;
       } finally {
         try {
-          // a broken stale lock means a killed writer may have changed documents without bumping
-          if (tx.dirty || this.lock.brokeStale) this.bumpGeneration();
+          // a broken stale lock or a rollback means documents changed without a bump
+          if (tx.dirty || recovered || this.lock.brokeStale) this.bumpGeneration();
         } finally {
           this.lock.release();
         }
@@ -208,6 +234,57 @@ export class Store {
     const p = this.queue.then(run, run);
     this.queue = p.catch(() => undefined);
     return p;
+  }
+
+  // ------------------------------------------------------------------ undo journal
+
+  /** Before the first change to `path` in a journaled transaction, persist its previous content. */
+  private recordBefore(path: string): void {
+    const tx = this.inTx.getStore();
+    if (!tx?.journal) return;
+    const rel = relative(this.dir, path);
+    if (tx.before.has(rel)) return;
+    tx.before.set(rel, this.readText(path) ?? null);
+    atomicWrite(this.journalPath, JSON.stringify({ pid: process.pid, entries: [...tx.before] }), this.tmpDir);
+  }
+
+  /** Restore the before-images (idempotent, so a crash during rollback is rolled back again). */
+  private rollback(entries: [string, string | null][]): void {
+    for (const [rel, before] of entries) {
+      const p = join(this.dir, rel);
+      if (before === null) {
+        try {
+          unlinkSync(p);
+          fsyncDir(join(p, '..'));
+        } catch {
+          /* never written */
+        }
+      } else {
+        mkdirSync(join(p, '..'), { recursive: true });
+        atomicWrite(p, before, this.tmpDir);
+      }
+    }
+    this.cache.clear();
+    this.dropJournal();
+  }
+
+  /** Under the lock: a journal left behind is a transaction whose writer died; undo it. */
+  private recoverJournal(): boolean {
+    const text = this.readText(this.journalPath);
+    if (text === undefined) return false;
+    const j = this.parseText<{ entries: [string, string | null][] }>(text, this.journalPath);
+    const entries = (j.entries ?? []).filter(([rel]) => typeof rel === 'string' && !rel.startsWith('..') && !rel.startsWith('/'));
+    this.rollback(entries);
+    return true;
+  }
+
+  private dropJournal(): void {
+    try {
+      unlinkSync(this.journalPath);
+      fsyncDir(this.dir);
+    } catch {
+      /* none */
+    }
   }
 
   /** Who holds the writer lock right now (undefined = free). */
@@ -350,6 +427,7 @@ export class Store {
   putUnlocked<T>(collection: string, id: string, doc: T): void {
     this.assertInTx(collection);
     const p = this.docPath(collection, id);
+    this.recordBefore(p);
     mkdirSync(this.collectionDir(collection), { recursive: true });
     atomicWrite(p, JSON.stringify(doc, null, 2) + '\n', this.tmpDir);
   }
@@ -357,6 +435,8 @@ export class Store {
   deleteUnlocked(collection: string, id: string): boolean {
     this.assertInTx(collection);
     const p = this.docPath(collection, id);
+    if (!existsSync(p)) return false;
+    this.recordBefore(p);
     try {
       unlinkSync(p);
     } catch (e) {
