@@ -26,13 +26,16 @@ export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url
   }
 }
 
-/** Absolute path of the folder to put on PYTHONPATH for task code. */
+/**
+ * Absolute path of the folder to put on PYTHONPATH for task code: `$JOEY_TASK_SHIM_DIR`, else
+ * `<package>/src/engine/tasks/python` (a checkout), else `<package>/python` (the container image's layout).
+ */
 export function taskShimDir(): string {
   if (cached) return cached;
-  const dir = join(packageRoot(), 'src', 'engine', 'tasks', 'python');
-  if (!existsSync(join(dir, 'joey_task.py'))) {
-    throw new JoeyError('internal', `joey's Python task runtime is missing (${dir}/joey_task.py)`, { status: 500 });
-  }
+  const root = packageRoot();
+  const candidates = [process.env.JOEY_TASK_SHIM_DIR, join(root, 'src', 'engine', 'tasks', 'python'), join(root, 'python')].filter((d): d is string => !!d);
+  const dir = candidates.find((d) => existsSync(join(d, 'joey_task.py')));
+  if (!dir) throw new JoeyError('internal', `joey's Python task runtime (joey_task.py) is missing; looked in ${candidates.join(', ')}`, { status: 500 });
   cached = dir;
   return dir;
 }
