@@ -8,3 +8,6 @@ export { readValuesFile, columnValues, type ReadOptions } from './read-values.js
 export { parseIoPath, type IoPath } from './iopath.js';
 export { windowPlan, windowAt, closedWindows, samplesFromTable, sortByTime, valuesBetween, type WindowPlan, type WindowSpan, type Samples } from './windows.js';
 export { analyzeWindows, summarizerFromSpec, type WindowAnalysis } from './analysis.js';
+export { renderScoresText, scoreAxisMax, type ScorePoint } from './chart.js';
+export { renderScoresPng, encodePng } from './png.js';
+export { parseAssayTarget, parseTimeFlag, findAssay } from './cli-support.js';
