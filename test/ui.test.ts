@@ -186,6 +186,8 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     expect(await page.getByTestId('inference-chart').locator('rect.bar').count()).toBeGreaterThan(3);
     expect(await page.getByTestId('deployment-status').innerText()).toContain('Running');
     expect(await page.getByTestId('inferences').locator('tbody tr').count()).toBe(20);
+    const times = await page.getByTestId('inferences').locator('tbody tr td:first-child').allInnerTexts();
+    expect(times).toEqual([...times].sort().reverse()); // newest first
     expect(await page.getByTestId('versions').locator('tbody tr').count()).toBe(1);
     await shot('pipeline');
   });

@@ -28,7 +28,7 @@ export async function activityPage(_ctx: PageContext): Promise<Node> {
               { title: 'Since', cell: (c) => when(c.lastTransitionTime) },
             ]),
           ]
-        : h('p', { class: 'empty' }, 'No sync controller status for this state (`joey controller` writes one).'),
+        : h('p', { class: 'empty' }, 'No sync controller status for this state (', h('code', {}, 'joey controller'), ' writes one).'),
     ),
     section('Apply lock', a.lock ? h('p', {}, badge('warning', 'held'), ` ${a.lock.Operation ?? ''} by ${a.lock.Who ?? '?'} (pid ${a.lock.Pid ?? '?'}) since ${when(a.lock.Created)}`) : h('p', { class: 'muted' }, 'Free: no plan/apply is running.')),
     section(
@@ -36,11 +36,11 @@ export async function activityPage(_ctx: PageContext): Promise<Node> {
       table(a.commits, [
         { title: 'Commit', cell: (c) => h('code', { title: c.commit }, short(c.commit, 12)) },
         { title: 'Objects at this commit', cell: (c) => c.objects, className: 'num' },
-        { title: 'Last applied', cell: (c) => when(c.last) },
+        { title: 'Last change', cell: (c) => when(c.last) },
       ], { testid: 'commits', empty: 'Nothing here was applied by joey.' }),
     ),
     section(
-      'Last applied objects',
+      'Objects joey applied (newest change first)',
       table(a.objects, [
         { title: 'Kind', cell: (o) => o.kind },
         { title: 'Object', cell: (o) => (o.workspace ? `${o.workspace}/${o.name}` : o.name) },

@@ -50,7 +50,7 @@ export function tasksTable(tasks: Task[], refresh: () => void): HTMLElement {
           t.killed || t.status === 'pending_kill'
             ? h('span', { class: 'muted' }, t.killed ? 'stopped' : 'stopping')
             : [
-                act('Stop', () => api('/v1/api/task/kill', { id: t.id }), `Stop task ${taskName(t)}? No further runs will start.`, `kill-${taskName(t)}`),
+                t.active ? act('Stop', () => api('/v1/api/task/kill', { id: t.id }), `Stop task ${taskName(t)}? No further runs will start.`, `kill-${taskName(t)}`) : null,
                 ' ',
                 act('Run now', () => api('/v1/api/ui/task/run_now', { id: t.id }), undefined, `run-now-${taskName(t)}`),
               ],

@@ -7,7 +7,6 @@ import { configRoutes } from './config.js';
 import { taskRoutes } from './tasks.js';
 import { inferRoutes } from './infer.js';
 import { uiDataRoutes } from './ui-data.js';
-import { uiRoutes } from './ui.js';
 import { assayRoutes } from './assays.js';
 
 export const ROUTES: Route[] = [
@@ -18,6 +17,5 @@ export const ROUTES: Route[] = [
   ...taskRoutes,
   ...inferRoutes,
   ...uiDataRoutes,
-  ...uiRoutes,
   ...assayRoutes,
 ];

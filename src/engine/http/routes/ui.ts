@@ -4,7 +4,7 @@
  * The files hold no data — every number the dashboard shows comes from API calls that need a bearer token —
  * so they are served without one: a browser cannot attach `Authorization` to a page load, and the page's
  * login form is what asks for the token. `attachUi(server)` puts this handler in front of the engine's
- * router; `uiRoutes` registers the same files as routes marked `public` (for a server that honours the flag).
+ * router (the router authenticates every route it matches, so the files cannot be routes of its registry).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -12,7 +12,6 @@ import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JoeyError } from '../../../model/index.js';
 import type { RunningServer } from '../server.js';
-import { RawResponse, type Route } from '../types.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -113,24 +112,6 @@ export function attachUi(srv: RunningServer, uiDir = defaultUiDir()): RunningSer
   });
   return srv;
 }
-
-/** The same files as GET routes marked `public` (no token needed), for the engine's route registry. */
-function staticRoute(path: string): Route {
-  const route = {
-    path,
-    method: 'GET' as const,
-    public: true,
-    handler: ({ params }: { params: Record<string, string> }) => {
-      const rel = path === '/ui/' ? '' : path.startsWith('/ui/assets/') ? `assets/${params.file}` : params.file;
-      const f = uiFile(`/ui/${encodeURIComponent(rel ?? '').replace(/%2F/gi, '/')}`);
-      if (!f || f.status !== 200) throw new JoeyError('not_found', f ? String(f.body).trim() : 'not found', { status: f?.status === 503 ? 503 : 404 });
-      return new RawResponse(f.body, f.headers['content-type']!);
-    },
-  };
-  return route;
-}
-
-export const uiRoutes: Route[] = [staticRoute('/ui/'), staticRoute('/ui/:file'), staticRoute('/ui/assets/:file')];
 
 export interface Dashboard {
   /** Base URL of the server (`http://127.0.0.1:PORT`). */
