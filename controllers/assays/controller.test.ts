@@ -68,11 +68,11 @@ describe('AssayController', () => {
     expect(svc.results(paused.id)).toEqual([]);
     expect(svc.get(live.id).status.run_at).toBe(r!.analyzed_at);
 
-    // start()/stop(): the loop runs ticks on its own
+    // start()/stop(): the loop runs ticks on its own (built from the Engine, as `joey controller` does)
     await svc.setActive(paused.id, true);
-    ctl.start();
+    const loop = new AssayController(engine, { clock: { now: () => now } }).start();
     await new Promise((res) => setTimeout(res, 300));
-    await ctl.stop();
+    await loop.stop();
     expect(svc.results(paused.id).map((x) => x.window_index)).toEqual([0]);
     await rt.close();
     await engine.close();

@@ -4,7 +4,8 @@
  * just before its end (the log store flushes within a second) are in it. Several controllers may share a state
  * directory: each window's result is written once (the assay's cursor is checked under the store lock).
  */
-import type { AssayResultRecord, AssayService } from '../../src/engine/assays/index.js';
+import { assaysOf, type AssayResultRecord, type AssayService } from '../../src/engine/assays/index.js';
+import type { Engine } from '../../src/engine/index.js';
 
 export interface AssayClock {
   now(): number;
@@ -27,11 +28,14 @@ export class AssayController {
   private running: Promise<unknown> | undefined;
   private readonly clock: AssayClock;
   private readonly opts: Required<Omit<AssayControllerOptions, 'clock' | 'onError' | 'onResults'>>;
+  private readonly service: AssayService;
 
+  /** Takes the engine's AssayService, or the Engine itself (then `assaysOf(engine)`). */
   constructor(
-    private readonly service: AssayService,
+    target: AssayService | Engine,
     private readonly options: AssayControllerOptions = {},
   ) {
+    this.service = 'evaluate' in target ? target : assaysOf(target);
     this.clock = options.clock ?? { now: () => Date.now() };
     this.opts = { intervalMs: 5000, settleMs: 3000, maxWindowsPerTick: 500, ...stripUndefined(options) };
   }
