@@ -258,6 +258,14 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     expect(await page.getByTestId('run-success').count()).toBe(2);
     await shot('orchestration-after-kill');
 
+    // One task's page: its details and its runs.
+    await page.getByRole('link', { name: 'report-missing-logs' }).click();
+    await page.getByTestId('task-facts').waitFor();
+    expect(await page.getByTestId('task-facts').innerText()).toContain('Temporary Run');
+    expect(await page.getByTestId('run-failure').count()).toBe(1);
+    expect(await page.getByTestId('run-success').count()).toBe(0);
+    await shot('task');
+
     await page.click('[data-nav=workloads]');
     await page.getByTestId('workload-filter').selectOption('Only Inactive');
     await page.getByTestId('workload-nightly-report').waitFor(); // no active task left

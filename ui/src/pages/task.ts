@@ -16,7 +16,7 @@ export async function taskPage(ctx: PageContext): Promise<Node> {
       `Task ${t.name ?? t.id}`,
       h(
         'dl',
-        { class: 'facts' },
+        { class: 'facts', 'data-testid': 'task-facts' },
         h('dt', {}, 'Type'), h('dd', {}, t.type),
         h('dt', {}, 'Status'), h('dd', {}, badge(t.status), t.active ? ' active' : ' inactive'),
         h('dt', {}, 'Schedule'), h('dd', {}, t.schedule ? `${t.schedule} (${t.timezone})` : '—'),
