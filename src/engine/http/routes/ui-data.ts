@@ -53,8 +53,11 @@ export function pipelineInferences(store: InferenceLogStore, key: string, opts: 
   const n = table.numRows;
   const anomaly = table.getChild('anomaly.count');
   const cols = table.schema.fields.map((f) => f.name).filter((c) => c.startsWith('in.') || c.startsWith('out') || (c.startsWith('anomaly.') && c !== 'anomaly.count'));
+  // Newest first by time (partitions are newest-first by write order, and a replay or import can write old rows late).
+  const times = Float64Array.from({ length: n }, (_, r) => timeOf(table, r));
+  const order = Array.from({ length: n }, (_, r) => r).sort((a, b) => times[b]! - times[a]!);
   const rows = [];
-  for (let r = 0; r < Math.min(n, opts.limit); r++) {
+  for (const r of order.slice(0, opts.limit)) {
     const cells: Record<string, string> = {};
     for (const c of cols) cells[c] = cellText(table.getChild(c)?.get(r));
     rows.push({ time: timeOf(table, r), anomaly_count: Number(anomaly?.get(r) ?? 0), cells });
