@@ -101,14 +101,17 @@ describe('joey assays compute', () => {
       [['--window', join(fixtures, 'seed-window.json'), '--edges', '1,2'], /^error: --edges needs --bin-mode provided$/],
       [['--window', join(dir, 'missing.json')], /^error: cannot read .*missing\.json: ENOENT$/],
     ];
-    for (const [args, re] of cases) {
-      const { code, stderr } = await joey([...base.slice(0, 4), ...args]);
+    const [nan, ...outs] = await Promise.all([
+      joey([...base.slice(0, 4), '--window', join(dir, 'nan.json'), '--json']),
+      ...cases.map(([args]) => joey([...base.slice(0, 4), ...args])),
+    ]);
+    cases.forEach(([, re], i) => {
+      const { code, stderr } = outs[i]!;
       expect(code).toBe(1);
       // the last stderr line is ours (others' half-built commands may make oclif print load warnings first)
       expect(stderr.trim().split('\n').at(-1)).toMatch(re);
       expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
-    }
-    const nan = await joey([...base.slice(0, 4), '--window', join(dir, 'nan.json'), '--json']);
+    });
     expect(nan.code).toBe(0);
     expect(nan.stderr).toContain('warning: 1 NaN/Infinity value(s) left out of the window\n');
     expect(JSON.parse(nan.stdout).window.dropped).toBe(1);

@@ -5,7 +5,7 @@ import * as arrow from 'apache-arrow';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssaySpec } from '../../model/index.js';
 import { Engine } from '../index.js';
 import { InferenceLogStore } from '../logs/index.js';
@@ -36,12 +36,19 @@ function logRows(t0: number, values: number[]): arrow.Table {
   });
 }
 
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+// One engine for the file (the model upload is the slow part); each test uses its own assay names.
+let env: Awaited<ReturnType<typeof open>>;
+beforeAll(async () => {
+  env = await open();
+});
+afterAll(async () => {
+  await env.engine.close();
+  rmSync(env.stateDir, { recursive: true, force: true });
+});
+const setup = async () => env;
 
-async function setup() {
+async function open() {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'joey-assays-'));
-  dirs.push(stateDir);
   const engine = await Engine.open({ stateDir });
   const ws = await engine.workspaces.create({ name: 'houses', owner: 'admin' });
   await engine.models.upload(readFileSync(TD + 'houseprice-rf.onnx'), { workspaceId: ws.id, name: 'house-price-estimator', tensorFields: ['tensor'] });
@@ -71,7 +78,7 @@ const rel = (a: number, b: number) => Math.abs(a - b) <= 1e-12 * Math.max(Math.a
 
 describe('AssayService', () => {
   it('freezes the baseline from the logs, analyzes closed windows once, skips empty ones, keeps list status', async () => {
-    const { engine, ws, logs } = await setup();
+    const { engine, ws } = await setup();
     const svc = assaysOf(engine);
     const a = await svc.create({ workspaceId: ws.id, name: 'price-drift', spec: spec() });
     expect(a.baseline_summary.count).toBe(501);
@@ -93,10 +100,6 @@ describe('AssayService', () => {
     expect(typeof first[0]!.elapsed_millis).toBe('number');
     expect(Date.parse(first[0]!.analyzed_at)).toBeGreaterThan(0);
 
-    // Logs written into the baseline period after creation change nothing: the edges were frozen.
-    await logs.appendTable('houses/houseprice', logRows(T0 + 10_000, largeValues));
-    await logs.flush();
-
     const rest = await svc.evaluate(a.id, T0 + 10 * MIN);
     expect(rest.map((r) => [r.window_index, r.status])).toEqual([[2, 'Alert']]); // window 1 had no rows
     expect(rest[0]!.score.toFixed(6)).toBe(seed.alert_window.score_6dp);
@@ -112,7 +115,6 @@ describe('AssayService', () => {
     expect(svc.results(a.id).map((r) => r.window_index)).toEqual([0, 2]);
     expect(svc.results(a.id, { start: T0 + 3 * MIN, end: T0 + 10 * MIN }).map((r) => r.window_index)).toEqual([2]);
     expect(svc.results(a.id, { start: T0, end: T0 + 4 * MIN }).map((r) => r.window_index)).toEqual([0]);
-    await engine.close();
   });
 
   it('pause and resume: a paused assay analyzes nothing; on resume it catches up', async () => {
@@ -125,7 +127,6 @@ describe('AssayService', () => {
     expect((await svc.evaluate(a.id, T0 + 10 * MIN)).map((r) => r.status)).toEqual(['Ok', 'Alert']);
     expect(await svc.delete(a.id)).toBe(true);
     expect(() => svc.get(a.id)).toThrow(/not found/);
-    await engine.close();
   });
 
   it('baselines from values or a file; other binnings and metrics as configured', async () => {
@@ -161,11 +162,11 @@ describe('AssayService', () => {
     await expect(svc.create({ workspaceId: ws.id, name: 'bad-col', spec: spec({ iopath: 'output price 0' }) })).rejects.toThrow(
       /no column out.price .*columns: out.variable/,
     );
-    await engine.close();
   });
 
   it('preview runs a manifest assay over the logs and saves nothing', async () => {
     const { engine, logs } = await setup();
+    const before = assaysOf(engine).list().length;
     const p = await previewAssay({ logs, workspaceName: 'houses', spec: spec(), until: T0 + 10 * MIN });
     expect(p.results.map((r) => [r.windowIndex, r.status])).toEqual([
       [0, 'Ok'],
@@ -175,7 +176,20 @@ describe('AssayService', () => {
     // run_until two minutes after the window start: only the first window
     const short = await previewAssay({ logs, workspaceName: 'houses', spec: spec(), until: T0 + 4 * MIN });
     expect(short.results).toHaveLength(1);
-    expect(assaysOf(engine).list()).toEqual([]);
-    await engine.close();
+    expect(assaysOf(engine).list()).toHaveLength(before);
+  });
+
+  it('the baseline is frozen at creation: logs written into its period later change nothing (runs last)', async () => {
+    const { engine, ws, logs } = await setup();
+    const svc = assaysOf(engine);
+    const a = await svc.create({ workspaceId: ws.id, name: 'frozen', spec: spec() });
+    await logs.appendTable('houses/houseprice', logRows(T0 + 10_000, largeValues));
+    await logs.flush();
+    const [r] = await svc.evaluate(a.id, T0 + 3 * MIN);
+    expect(r!.baseline_summary.edges).toEqual(a.baseline_summary.edges);
+    expect(rel(r!.score, seed.configs[0].score)).toBe(true);
+    // a new assay over the same period does see the new rows
+    const b = await svc.create({ workspaceId: ws.id, name: 'unfrozen', spec: spec() });
+    expect(b.baseline_summary.count).toBe(501 + largeValues.length);
   });
 });
