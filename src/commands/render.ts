@@ -23,6 +23,7 @@ export default class Render extends JoeyCommand {
     instance: Flags.string({ description: 'app.kubernetes.io/instance and name prefix (Argo CD: ARGOCD_APP_NAME; default joey)' }),
     commit: Flags.string({ description: 'git commit recorded on every object (default: ARGOCD_APP_REVISION, else HEAD of ROOT)' }),
     'artifacts-claim': Flags.string({ description: 'PersistentVolumeClaim holding artifacts by sha256 (default joey-artifacts)' }),
+    'artifacts-out': Flags.string({ description: 'also copy model/orchestration artifacts, named by sha256, into this directory' }),
   };
 
   async run(): Promise<void> {
@@ -38,10 +39,15 @@ export default class Render extends JoeyCommand {
         instance: flags.instance,
         commit: flags.commit,
         artifactsClaim: flags['artifacts-claim'],
+        artifactsOut: flags['artifacts-out'],
       }),
     };
     const result = await renderRepo(args.root, opts);
     for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+    if (result.artifacts) {
+      const n = result.artifacts.filter((a) => a.written).length;
+      process.stderr.write(`artifacts: ${result.artifacts.length} in ${flags['artifacts-out']} (${n} written)\n`);
+    }
     process.stderr.write(`rendered ${result.objects.length} object(s)${result.commit ? ` at ${result.commit.slice(0, 12)}` : ''}\n`);
     this.emit(flags.json, { apiVersion: 'v1', kind: 'List', items: result.objects }, () => toYamlStream(result.objects));
   }

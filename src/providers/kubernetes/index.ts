@@ -6,3 +6,4 @@ export { applyToKubernetes, diffKubernetes, unhealthyReason, FIELD_MANAGER, type
 export { compareObject, type FieldChange } from './diff.js';
 export { kubeClient, type KubeTarget } from './client.js';
 export { applyRepoToKubernetes, renderKubeDiffText, type ApplyRepoToKubernetesOptions, type ApplyRepoOutcome } from './apply-repo.js';
+export { exportArtifacts, type ExportedArtifact } from './artifacts.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +36,21 @@ describe('joey render (CLI)', () => {
     expect(objs.some((o) => o.kind === 'HorizontalPodAutoscaler')).toBe(true); // prod overlay selected by ARGOCD_ENV_JOEY_ENV
     const dep = objs.find((o) => o.kind === 'Deployment');
     expect(dep.spec.template.spec.containers[0].image).toBe('registry.local/joey:test');
+  });
+
+  it('--artifacts-out copies artifacts under their sha256, the names the pods read', () => {
+    const out = mkdtempSync(join(tmpdir(), 'joey-art-'));
+    const r = joey(['render', 'examples', '--artifacts-out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/artifacts: 3 in .* \(3 written\)/);
+    const objs = YAML.parseAllDocuments(r.stdout).map((d) => d.toJS());
+    const models = JSON.parse(objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'joey-fraud-ccfraud-config').data['models.json']);
+    const file = join(out, models[0].sha256);
+    expect(createHash('sha256').update(readFileSync(file)).digest('hex')).toBe(models[0].sha256);
+    const cron = objs.find((o) => o.kind === 'CronJob');
+    const zip = cron.spec.jobTemplate.spec.template.spec.initContainers[0].command[4].split('/').pop();
+    expect(existsSync(join(out, zip))).toBe(true);
+    expect(createHash('sha256').update(readFileSync(join(out, zip))).digest('hex') + '.zip').toBe(zip);
   });
 
   it('flags win over the Argo CD env', () => {

@@ -2,10 +2,13 @@ import { simpleGit } from 'simple-git';
 import { JoeyError } from '../../model/index.js';
 import { loadRepo } from '../../manifest/index.js';
 import { renderKubernetes, type RenderOptions, type RenderResult } from './render.js';
+import { exportArtifacts, type ExportedArtifact } from './artifacts.js';
 
 export interface RenderRepoOptions extends RenderOptions {
   /** Environment overlay (`environments/<env>/`). */
   env?: string;
+  /** Also copy the artifacts, content-addressed, into this directory (to sync onto the artifacts volume). */
+  artifactsOut?: string;
 }
 
 /**
@@ -42,7 +45,7 @@ export async function headCommit(root: string): Promise<string | undefined> {
 }
 
 /** Load the repo (refusing it with every diagnostic when it has errors) and render it. */
-export async function renderRepo(root: string, opts: RenderRepoOptions = {}): Promise<RenderResult & { commit?: string }> {
+export async function renderRepo(root: string, opts: RenderRepoOptions = {}): Promise<RenderResult & { commit?: string; artifacts?: ExportedArtifact[] }> {
   const loaded = await loadRepo(root, { env: opts.env });
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) {
@@ -50,6 +53,7 @@ export async function renderRepo(root: string, opts: RenderRepoOptions = {}): Pr
   }
   const commit = opts.commit ?? (await headCommit(loaded.root));
   const result = renderKubernetes(loaded.resources, { ...opts, commit });
+  const artifacts = opts.artifactsOut ? exportArtifacts(loaded.root, loaded.resources, opts.artifactsOut) : undefined;
   for (const d of loaded.diagnostics) if (d.severity === 'warning') result.warnings.unshift(`${d.file}:${d.line}:${d.col}: warning: ${d.message}`);
-  return { ...result, commit };
+  return { ...result, commit, artifacts };
 }
