@@ -6,4 +6,5 @@ import { fileURLToPath } from 'node:url';
 export default function setup(): void {
   const root = fileURLToPath(new URL('..', import.meta.url));
   spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'ignore' });
+  spawnSync(process.execPath, ['scripts/oclif-manifest.mjs'], { cwd: root, stdio: 'ignore' });
 }

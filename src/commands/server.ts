@@ -2,6 +2,10 @@ import { Flags } from '@oclif/core';
 import { JoeyCommand } from '../cli/base.js';
 import { Engine, defaultStateDir } from '../engine/index.js';
 import { startServer } from '../engine/http/server.js';
+import { attachUi } from '../engine/http/routes/ui.js';
+import { tasksOf } from '../engine/tasks/index.js';
+import { TaskScheduler } from '../../controllers/tasks/index.js';
+import { AssayController } from '../../controllers/assays/index.js';
 
 export default class Server extends JoeyCommand {
   static override description = 'serve the engine API (the platform\'s MLOps routes) over HTTP with bearer-token auth';
@@ -13,6 +17,7 @@ export default class Server extends JoeyCommand {
     state: Flags.string({ description: 'engine state directory (default: JOEY_HOME or ./.joey)' }),
     'max-upload-mb': Flags.integer({ description: 'largest model/orchestration upload in MiB', default: 512 }),
     'max-json-mb': Flags.integer({ description: 'largest JSON request body in MiB', default: 10 }),
+    loops: Flags.boolean({ description: 'run the task scheduler and the assay loop in this process', default: true, allowNo: true }),
   };
 
   async run(): Promise<void> {
@@ -25,12 +30,20 @@ export default class Server extends JoeyCommand {
       maxJsonBytes: flags['max-json-mb'] * 1024 * 1024,
       onError: (e) => process.stderr.write(`joey server: internal error: ${(e as Error)?.stack ?? String(e)}\n`),
     });
+    attachUi(srv); // the dashboard's static files under /ui/ (its API calls carry the bearer token)
+    const log = (line: string) => process.stderr.write(`joey server: ${line}\n`);
+    const scheduler = flags.loops ? new TaskScheduler(tasksOf(engine), { onError: (e: unknown) => log(`tasks: ${(e as Error)?.message ?? e}`) }) : undefined;
+    const assays = flags.loops ? new AssayController(engine, { onError: (e: unknown) => log(`assays: ${(e as Error)?.message ?? e}`) }) : undefined;
+    scheduler?.start().catch((e: unknown) => log(`tasks loop stopped: ${(e as Error).message}`));
+    assays?.start();
     this.emit(flags.json, { url: srv.url, port: srv.port, state: engine.stateDir }, () => `joey server listening on ${srv.url} (state ${engine.stateDir})`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+    await scheduler?.stop();
+    await assays?.stop();
     await srv.close();
     await engine.close();
   }
