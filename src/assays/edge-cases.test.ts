@@ -1,10 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tableToIPC, tableFromArrays, vectorFromArray, Table, List, Field, Float32 } from 'apache-arrow';
+import { tableToIPC, tableFromIPC, tableFromArrays, vectorFromArray, Table, List, Field, Float16, Float32, Float64, Int32, Int64 } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { JoeyError } from '../model/index.js';
 import {
+  columnValues,
   computeAssay,
   countBins,
   parseIoPath,
@@ -186,5 +187,30 @@ describe('sortFloat64 (radix sort)', () => {
     const mine = sortFloat64(Float64Array.from(values));
     const ref = Float64Array.from(values).sort();
     expect(Array.from(mine)).toEqual(Array.from(ref));
+  });
+});
+
+describe('columnValues (buffer fast path vs per-row values)', () => {
+  const listType = new List(new Field('inner', new Float32(), true));
+  const rows = [[1.5, 9], null, [2.5], [], [null, 4], [3.25, 7]];
+  const expected0 = [1.5, NaN, 2.5, NaN, NaN, 3.25];
+  const expected1 = [9, NaN, NaN, NaN, 4, 7];
+
+  it('lists with null rows, short rows and null elements; slices; several chunks', () => {
+    const v = vectorFromArray(rows, listType);
+    expect(Array.from(columnValues(v, 0, 'c'))).toEqual(expected0);
+    expect(Array.from(columnValues(v, 1, 'c'))).toEqual(expected1);
+    expect(Array.from(columnValues(v.slice(2, 5), 1, 'c'))).toEqual(expected1.slice(2, 5));
+    const two = new Table({ c: v }).concat(new Table({ c: vectorFromArray(rows.slice(0, 2), listType) }));
+    expect(Array.from(columnValues(two.getChild('c')!, 0, 'c'))).toEqual([...expected0, 1.5, NaN]);
+    const roundTrip = tableFromIPC(tableToIPC(new Table({ c: v }))).getChild('c')!;
+    expect(Array.from(columnValues(roundTrip, 1, 'c'))).toEqual(expected1);
+  });
+
+  it('plain numeric columns, 64-bit integers and half floats', () => {
+    expect(Array.from(columnValues(vectorFromArray([1, null, 3], new Float64()), 0, 'c'))).toEqual([1, NaN, 3]);
+    expect(Array.from(columnValues(vectorFromArray([5, 6], new Int32()), 0, 'c'))).toEqual([5, 6]);
+    expect(Array.from(columnValues(vectorFromArray([5n, 6n], new Int64()), 0, 'c'))).toEqual([5, 6]);
+    expect(Array.from(columnValues(vectorFromArray([0.5, 2], new Float16()), 0, 'c'))).toEqual([0.5, 2]);
   });
 });

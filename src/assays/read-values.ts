@@ -117,8 +117,42 @@ function fromArrow(file: string, buf: Buffer, opts: ReadOptions): Float64Array {
   return columnValues(vec, opts.index ?? 0, `${file}: column "${name}"`);
 }
 
+type NumericData = { length: number; values: ArrayLike<number | bigint>; nullCount: number; getValid(i: number): boolean; typeId: number; type: { precision?: number } };
+type ListData = NumericData & { valueOffsets: Int32Array; children: NumericData[] };
+
+/**
+ * Fast path over the buffers for the log layout (a list of floats/ints per row, or plain numbers): no per-row
+ * objects. Returns undefined for anything else (the generic path handles it).
+ */
+function fastColumnValues(vec: { length: number; data?: readonly unknown[] }, index: number): Float64Array | undefined {
+  const chunks = vec.data as readonly ListData[] | undefined;
+  if (!chunks) return undefined;
+  // Int (not 64-bit: bigint values) and Float (not half precision: raw uint16 bits)
+  const isNum = (d: NumericData) => (d.typeId === 2 || (d.typeId === 3 && d.type?.precision !== 0)) && !!d.values && typeof d.values[0] !== 'bigint';
+  const out = new Float64Array(vec.length);
+  let k = 0;
+  for (const d of chunks) {
+    if (d.typeId === 12 && d.children?.length === 1 && isNum(d.children[0]!) && d.valueOffsets) {
+      const child = d.children[0]!;
+      const vals = child.values as ArrayLike<number>;
+      const offs = d.valueOffsets;
+      for (let i = 0; i < d.length; i++) {
+        const begin = offs[i]!;
+        const j = begin + index;
+        out[k++] = (d.nullCount > 0 && !d.getValid(i)) || j >= offs[i + 1]! || (child.nullCount > 0 && !child.getValid(j)) ? NaN : vals[j]!;
+      }
+    } else if (isNum(d)) {
+      const vals = d.values as ArrayLike<number>;
+      for (let i = 0; i < d.length; i++) out[k++] = d.nullCount > 0 && !d.getValid(i) ? NaN : vals[i]!;
+    } else return undefined;
+  }
+  return k === vec.length ? out : undefined;
+}
+
 /** Numbers from an Arrow vector of numbers, or of lists of numbers (element `index`). Nulls become NaN. */
-export function columnValues(vec: { length: number; get(i: number): unknown; type: { typeId: number } }, index: number, what: string): Float64Array {
+export function columnValues(vec: { length: number; get(i: number): unknown; type: { typeId: number }; data?: readonly unknown[] }, index: number, what: string): Float64Array {
+  const fast = fastColumnValues(vec, index);
+  if (fast) return fast;
   const out = new Float64Array(vec.length);
   for (let i = 0; i < vec.length; i++) {
     let v = vec.get(i) as unknown;
