@@ -1,26 +1,27 @@
 import * as arrow from 'apache-arrow';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import fs from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { JoeyError } from '../../model/index.js';
-import { toArrowTable, type ResultFrame } from '../runtime/encode.js';
+import type { ResultFrame } from '../runtime/encode.js';
+import { LogBuffer, transferable, type BufferOptions } from './buffer.js';
+import { FILE_RE, listPartitions, pipelineDir, type Partition } from './partitions.js';
 import { concatTables, selectColumns, takeRows } from './table.js';
 
-export interface LogStoreOptions {
-  /** Flush when this many rows are buffered for a pipeline (default 50,000). */
-  flushRows?: number;
-  /** Flush when this many bytes (approximate) are buffered (default 16 MiB). */
-  flushBytes?: number;
-  /** Flush buffered rows at least this often (default 1000 ms). */
-  flushIntervalMs?: number;
+export interface LogStoreOptions extends BufferOptions {
+  /**
+   * Write in a dedicated thread (default true): serialization, writes and fsync never run on the thread that
+   * answers inferences. `false` writes on the calling thread (blocking it during each flush).
+   */
+  worker?: boolean;
 }
 
 export interface ReadOptions {
   /** Newest-first limit (default 100). Ignored when start and end are given, unless set explicitly. */
   limit?: number;
   /** Both or neither: rows with start <= time < end, oldest first. */
-  start?: Date | number;
-  end?: Date | number;
+  start?: Date | number | string;
+  end?: Date | number | string;
   /** Column selection: `*` (time, in, out, anomaly), `in`, `out`, `anomaly`, `metadata`, or column names. */
   dataset?: string[];
   datasetExclude?: string[];
@@ -32,42 +33,90 @@ export interface ReadResult {
   truncated: boolean;
 }
 
-interface Partition {
-  file: string;
-  seq: number;
-  minTime: number;
-  maxTime: number;
-  rows: number;
+/** Runs the writer thread from the .ts source under tsx/vitest, from the .js build otherwise. */
+function workerEntry(): URL {
+  const self = import.meta.url;
+  return new URL(self.endsWith('.ts') ? './writer-worker-dev.mjs' : './writer-worker.js', self);
 }
 
-interface Pending {
-  tables: arrow.Table[];
-  rows: number;
-  bytes: number;
-  waiters: { resolve: () => void; reject: (e: unknown) => void }[];
+/** The writer thread, shared by every store on the same directory in this process. */
+class WorkerWriter {
+  private readonly worker: Worker;
+  /** Set when the thread died: later writes happen on the calling thread instead. */
+  private fallback: LogBuffer | undefined;
+  private next = 1;
+  private readonly waiting = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
+
+  constructor(root: string, opts: BufferOptions) {
+    this.worker = new Worker(workerEntry(), { workerData: { root, opts } });
+    this.worker.unref();
+    this.worker.on('message', (m: { id: number; error?: string }) => {
+      const w = this.waiting.get(m.id);
+      this.waiting.delete(m.id);
+      if (this.waiting.size === 0) this.worker.unref();
+      if (m.error) w?.reject(new JoeyError('log_write_failed', `inference log write failed: ${m.error}`, { status: 500 }));
+      else w?.resolve();
+    });
+    const die = (e: unknown) => {
+      this.fallback ??= new LogBuffer(root, opts);
+      for (const w of this.waiting.values()) w.reject(e);
+      this.waiting.clear();
+    };
+    this.worker.on('error', die);
+    this.worker.on('exit', (code) => die(new JoeyError('log_write_failed', `the inference log writer exited (${code})`, { status: 500 })));
+  }
+
+  private call(msg: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<void> {
+    if (this.fallback) {
+      if (msg.type === 'flush') return Promise.resolve(this.fallback.flush());
+      return this.fallback.append(msg.pipeline as string, msg.frame as ResultFrame);
+    }
+    const id = this.next++;
+    const p = new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    // Keep the process alive while rows wait to become durable.
+    this.worker.ref();
+    this.worker.postMessage({ ...msg, id }, transfer);
+    return p;
+  }
+
+  append(pipeline: string, frame: ResultFrame): Promise<void> {
+    if (this.fallback) return this.call({ type: 'append', pipeline, frame });
+    const transfer: ArrayBuffer[] = [];
+    const msg = { type: 'append', pipeline, frame: transferable(frame, transfer) };
+    return this.call(msg, transfer);
+  }
+
+  flush(): Promise<void> {
+    return this.call({ type: 'flush' });
+  }
 }
 
-const FILE_RE = /^(\d{12})-(\d+)-(\d+)-(\d+)\.arrow$/;
+const writers = new Map<string, WorkerWriter>();
 
 /**
  * The inference log store: per pipeline, a directory of Arrow IPC partition files under `<stateDir>/logs/`.
- * Appends are buffered in memory and flushed as a new partition (temp file, fsync, rename, fsync of the
- * directory) when enough rows/bytes are buffered or after `flushIntervalMs`. The promise `append` returns is
- * the acknowledgement: it resolves once the rows are durable. A killed process loses only rows whose
- * acknowledgement had not resolved; a torn temp file is never visible (it is not renamed into place).
+ * Appends are buffered and flushed as a new partition (temp file, fsync, rename, fsync of the directory) when
+ * enough rows/bytes are buffered or after `flushIntervalMs`, by a writer thread. The promise `append` returns
+ * is the acknowledgement: it resolves once the rows are durable. A killed process loses only rows whose
+ * acknowledgement had not resolved; a torn temp file is never visible (it is never renamed into place).
  */
 export class InferenceLogStore {
-  private readonly pending = new Map<string, Pending>();
-  private timer: NodeJS.Timeout | undefined;
-  private chain: Promise<void> = Promise.resolve();
-  private readonly seqs = new Map<string, number>();
-  private readonly opts: Required<LogStoreOptions>;
+  private readonly writer: { append(p: string, f: ResultFrame): Promise<void>; flush(): Promise<void> };
 
   constructor(
     readonly root: string,
     opts: LogStoreOptions = {},
   ) {
-    this.opts = { flushRows: 50_000, flushBytes: 16 << 20, flushIntervalMs: 1000, ...opts };
+    const { worker = true, ...bufferOpts } = opts;
+    if (worker) {
+      const key = path.resolve(root);
+      let w = writers.get(key);
+      if (!w) writers.set(key, (w = new WorkerWriter(key, bufferOpts)));
+      this.writer = w;
+    } else {
+      const buffer = new LogBuffer(root, bufferOpts);
+      this.writer = { append: (p, f) => buffer.append(p, f), flush: async () => buffer.flush() };
+    }
   }
 
   /** The store under an engine state directory. */
@@ -76,119 +125,28 @@ export class InferenceLogStore {
   }
 
   dirOf(pipeline: string): string {
-    const parts = pipeline.split('/');
-    if (!pipeline || parts.some((p) => !p || p === '.' || p === '..')) throw new JoeyError('invalid', `invalid pipeline log key "${pipeline}"`, { status: 400 });
-    return path.join(this.root, ...parts.map(encodeURIComponent));
+    return pipelineDir(this.root, pipeline);
   }
 
   /** Buffers an inference's rows (all columns + metadata); resolves when they are durable on disk. */
   append(pipeline: string, result: ResultFrame): Promise<void> {
-    return this.appendTable(pipeline, toArrowTable({ ...result, omitTime: false }));
-  }
-
-  appendTable(pipeline: string, table: arrow.Table): Promise<void> {
-    this.dirOf(pipeline);
-    let p = this.pending.get(pipeline);
-    if (!p) this.pending.set(pipeline, (p = { tables: [], rows: 0, bytes: 0, waiters: [] }));
-    p.tables.push(table);
-    p.rows += table.numRows;
-    p.bytes += table.data.reduce((a, d) => a + d.byteLength, 0);
-    const ack = new Promise<void>((resolve, reject) => p!.waiters.push({ resolve, reject }));
+    pipelineDir(this.root, pipeline); // reject bad keys on the caller's thread
+    const ack = this.writer.append(pipeline, result);
     ack.catch(() => {}); // callers that do not wait for the ack must not see unhandled rejections
-    if (p.rows >= this.opts.flushRows || p.bytes >= this.opts.flushBytes) void this.flush().catch(() => {});
-    else if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        void this.flush().catch(() => {});
-      }, this.opts.flushIntervalMs); // not unref'd: a process exiting with buffered rows first writes them
-    }
     return ack;
   }
 
   /** Writes everything buffered so far; resolves when it is durable. */
   flush(): Promise<void> {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    const batch = [...this.pending.entries()];
-    this.pending.clear();
-    const run = this.chain.then(async () => {
-      for (const [pipeline, p] of batch) {
-        try {
-          await this.writePartitions(pipeline, p.tables);
-          p.waiters.forEach((w) => w.resolve());
-        } catch (e) {
-          p.waiters.forEach((w) => w.reject(e));
-          throw e;
-        }
-      }
-    });
-    this.chain = run.catch(() => {});
-    return run;
+    return this.writer.flush();
   }
 
   async close(): Promise<void> {
     await this.flush();
   }
 
-  private nextSeq(pipeline: string, dir: string): number {
-    let seq = this.seqs.get(pipeline);
-    if (seq === undefined) seq = Math.max(0, ...this.partitions(dir).map((p) => p.seq));
-    seq += 1;
-    this.seqs.set(pipeline, seq);
-    return seq;
-  }
-
-  private async writePartitions(pipeline: string, tables: arrow.Table[]): Promise<void> {
-    const dir = this.dirOf(pipeline);
-    await fs.mkdir(dir, { recursive: true });
-    for (const table of concatTables(tables)) {
-      const times = table.getChild('time')!;
-      let min = Infinity;
-      let max = -Infinity;
-      for (const d of times.data) {
-        const v = d.values as BigInt64Array;
-        for (let i = 0; i < d.length; i++) {
-          const t = Number(v[i]);
-          if (t < min) min = t;
-          if (t > max) max = t;
-        }
-      }
-      const seq = this.nextSeq(pipeline, dir);
-      const name = `${String(seq).padStart(12, '0')}-${min}-${max}-${table.numRows}.arrow`;
-      const tmp = path.join(dir, `.${name}.${process.pid}.tmp`);
-      const fh = await fs.open(tmp, 'w');
-      try {
-        await fh.writeFile(arrow.tableToIPC(table, 'file'));
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await fs.rename(tmp, path.join(dir, name));
-      const dh = await fs.open(dir, 'r');
-      try {
-        await dh.sync();
-      } finally {
-        await dh.close();
-      }
-    }
-  }
-
   private partitions(dir: string): Partition[] {
-    let names: string[];
-    try {
-      mkdirSync(dir, { recursive: true });
-      names = readdirSync(dir);
-    } catch {
-      return [];
-    }
-    const out: Partition[] = [];
-    for (const file of names) {
-      const m = FILE_RE.exec(file);
-      if (m) out.push({ file: path.join(dir, file), seq: Number(m[1]), minTime: Number(m[2]), maxTime: Number(m[3]), rows: Number(m[4]) });
-    }
-    return out.sort((a, b) => a.seq - b.seq);
+    return listPartitions(dir);
   }
 
   /** Pipeline keys that have logs. */

@@ -29,7 +29,7 @@ export function columnVector(col: Column, n: number): arrow.Vector {
   if (col.kind === 'tensor') {
     if (col.type === 'bool') return boolVector(col.data as Uint8Array);
     // Fresh vectors over the same typed arrays: apache-arrow writes these ~5x faster than the decoded input vectors.
-    const v = col.arrow && arrow.DataType.isFixedSizeList(col.arrow.type) ? fixedSizeListVector(col, n) : tensorVector(col, n);
+    const v = col.fixed || (col.arrow && arrow.DataType.isFixedSizeList(col.arrow.type)) ? fixedSizeListVector(col, n) : tensorVector(col, n);
     if (v) return v;
     return arrow.vectorFromArray(rows(col, n));
   }
@@ -65,6 +65,18 @@ function fixedSizeListVector(col: Extract<Column, { kind: 'tensor' }>, n: number
   return arrow.makeVector(arrow.makeData({ type, length: n, child }));
 }
 
+/** Fills `out` with copies of `unit` in O(log n) copies. */
+function fillRepeated<T extends Uint8Array | Float64Array>(out: T, unit: T): void {
+  if (unit.length === 0 || out.length === 0) return;
+  out.set(unit, 0);
+  let filled = unit.length;
+  while (filled < out.length) {
+    const k = Math.min(filled, out.length - filled);
+    out.copyWithin(filled, 0, k);
+    filled += k;
+  }
+}
+
 function boolVector(flags: Uint8Array): arrow.Vector {
   const bits = new Uint8Array((flags.length + 7) >> 3);
   for (let i = 0; i < flags.length; i++) if (flags[i]) bits[i >> 3]! |= 1 << (i & 7);
@@ -76,7 +88,7 @@ function constantVector(v: unknown, n: number): arrow.Vector | undefined {
   if (typeof v === 'string') {
     const bytes = Buffer.from(v, 'utf8');
     const data = new Uint8Array(bytes.length * n);
-    for (let i = 0; i < n; i++) data.set(bytes, i * bytes.length);
+    fillRepeated(data, bytes);
     const offsets = new Int32Array(n + 1);
     for (let i = 0; i <= n; i++) offsets[i] = i * bytes.length;
     return arrow.makeVector(arrow.makeData({ type: new arrow.Utf8(), length: n, valueOffsets: offsets, data }));
@@ -84,7 +96,7 @@ function constantVector(v: unknown, n: number): arrow.Vector | undefined {
   if (Array.isArray(v) && v.every((x) => typeof x === 'number')) {
     const w = v.length;
     const values = new Float64Array(w * n);
-    for (let i = 0; i < n; i++) values.set(v as number[], i * w);
+    fillRepeated(values, Float64Array.from(v as number[]));
     const offsets = new Int32Array(n + 1);
     for (let i = 0; i <= n; i++) offsets[i] = i * w;
     const child = arrow.makeData({ type: new arrow.Float64(), length: w * n, data: values });

@@ -22,10 +22,11 @@ export type NumericArray =
  * - `values`: anything else (strings, booleans, ragged or mixed lists, objects, nulls), one JS value per row.
  * `arrow` keeps the vector the column was decoded from, so Arrow answers echo inputs without re-encoding.
  * `raw` keeps the per-row JSON values a pandas-records request carried, for the same reason.
+ * `fixed` asks for an Arrow FixedSizeList (rather than List) when the column is encoded.
  * `constant` marks a `values` column whose rows all hold the same value (per-request metadata), encoded without per-row work.
  */
 export type Column =
-  | { kind: 'tensor'; type: TensorType; data: NumericArray; shape: number[]; arrow?: Vector; raw?: unknown[] }
+  | { kind: 'tensor'; type: TensorType; data: NumericArray; shape: number[]; arrow?: Vector; raw?: unknown[]; fixed?: boolean }
   | { kind: 'values'; data: unknown[]; arrow?: Vector; raw?: unknown[]; constant?: boolean };
 
 /** An ordered set of equally long columns. */
