@@ -49,7 +49,6 @@ class WorkerWriter {
 
   constructor(root: string, opts: BufferOptions) {
     this.worker = new Worker(workerEntry(), { workerData: { root, opts } });
-    this.worker.unref();
     this.worker.on('message', (m: { id: number; error?: string }) => {
       const w = this.waiting.get(m.id);
       this.waiting.delete(m.id);
@@ -64,6 +63,8 @@ class WorkerWriter {
     };
     this.worker.on('error', die);
     this.worker.on('exit', (code) => die(new JoeyError('log_write_failed', `the inference log writer exited (${code})`, { status: 500 })));
+    // After the listeners (adding a 'message' listener refs the port again): an idle writer never keeps the process alive.
+    this.worker.unref();
   }
 
   private call(msg: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<void> {
@@ -101,22 +102,27 @@ const writers = new Map<string, WorkerWriter>();
  * acknowledgement had not resolved; a torn temp file is never visible (it is never renamed into place).
  */
 export class InferenceLogStore {
-  private readonly writer: { append(p: string, f: ResultFrame): Promise<void>; flush(): Promise<void> };
+  private writerImpl: { append(p: string, f: ResultFrame): Promise<void>; flush(): Promise<void> } | undefined;
 
   constructor(
     readonly root: string,
-    opts: LogStoreOptions = {},
-  ) {
-    const { worker = true, ...bufferOpts } = opts;
+    private readonly opts: LogStoreOptions = {},
+  ) {}
+
+  /** Created on the first write: a store that is only read never starts a thread. */
+  private get writer(): { append(p: string, f: ResultFrame): Promise<void>; flush(): Promise<void> } {
+    if (this.writerImpl) return this.writerImpl;
+    const { worker = true, ...bufferOpts } = this.opts;
     if (worker) {
-      const key = path.resolve(root);
+      const key = path.resolve(this.root);
       let w = writers.get(key);
       if (!w) writers.set(key, (w = new WorkerWriter(key, bufferOpts)));
-      this.writer = w;
+      this.writerImpl = w;
     } else {
-      const buffer = new LogBuffer(root, bufferOpts);
-      this.writer = { append: (p, f) => buffer.append(p, f), flush: async () => buffer.flush() };
+      const buffer = new LogBuffer(this.root, bufferOpts);
+      this.writerImpl = { append: (p, f) => buffer.append(p, f), flush: async () => buffer.flush() };
     }
+    return this.writerImpl;
   }
 
   /** The store under an engine state directory. */
@@ -138,7 +144,7 @@ export class InferenceLogStore {
 
   /** Writes everything buffered so far; resolves when it is durable. */
   flush(): Promise<void> {
-    return this.writer.flush();
+    return this.writerImpl ? this.writerImpl.flush() : Promise.resolve();
   }
 
   async close(): Promise<void> {
