@@ -1,6 +1,5 @@
 // `joey assays preview|results|list|pause|resume` on a manifest repo whose pipeline has inference logs laid out like
 // the seeds' tutorial: a baseline minute, a small-houses window (Ok), an empty minute, a large-houses window (Alert).
-import * as arrow from 'apache-arrow';
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assaysOf } from '../../engine/assays/index.js';
 import { Engine } from '../../engine/index.js';
+import { appendOutputs } from '../../engine/assays/testing.js';
 import { InferenceLogStore } from '../../engine/logs/index.js';
 
 const run = promisify(execFile);
@@ -31,12 +31,6 @@ async function joey(args: string[]) {
   }
 }
 
-function logRows(t0: number, v: number[]): arrow.Table {
-  return new arrow.Table({
-    time: arrow.makeVector(arrow.makeData({ type: new arrow.TimestampMillisecond(), length: v.length, data: BigInt64Array.from(v, (_, i) => BigInt(t0 + i * 40)) })),
-    'out.variable': arrow.vectorFromArray(v.map((x) => [x]), new arrow.List(new arrow.Field('inner', new arrow.Float32(), false))),
-  });
-}
 
 let repo: string;
 let state: string;
@@ -88,10 +82,10 @@ beforeAll(async () => {
   writeFileSync(join(repo, 'houses/all.yaml'), manifests('data/baseline.json'));
   state = join(repo, '.joey');
   const logs = InferenceLogStore.forStateDir(state);
-  await logs.appendTable('houses/houseprice', logRows(T0, values('seed-baseline.json')));
-  await logs.appendTable('houses/houseprice', logRows(T0 + 2 * MIN, values('seed-window.json')));
-  await logs.appendTable('houses/houseprice', logRows(T0 + 4 * MIN, values('houseprice-window-2.json')));
-  await logs.flush();
+  await appendOutputs(logs, 'houses/houseprice', T0 + 1000, values('seed-baseline.json'));
+  await appendOutputs(logs, 'houses/houseprice', T0 + 2 * MIN + 1000, values('seed-window.json'));
+  await appendOutputs(logs, 'houses/houseprice', T0 + 4 * MIN + 1000, values('houseprice-window-2.json'));
+  await logs.close(); // releases the log writer (and its thread) before the CLI processes read
 });
 afterAll(() => rmSync(repo, { recursive: true, force: true }));
 

@@ -1,11 +1,11 @@
 // The assay API over a real HTTP server on 127.0.0.1, with the platform's field names.
-import * as arrow from 'apache-arrow';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../index.js';
 import { startServer, type RunningServer } from '../http/server.js';
+import { appendOutputs } from './testing.js';
 import { InferenceLogStore } from '../logs/index.js';
 import { assaysOf } from './index.js';
 
@@ -15,13 +15,6 @@ const seed = JSON.parse(readFileSync(FX + 'seed-expected.json', 'utf8'));
 const T0 = Date.parse('2024-02-15T16:18:43.976Z');
 const MIN = 60_000;
 
-function logRows(t0: number, values: number[]): arrow.Table {
-  const n = values.length;
-  return new arrow.Table({
-    time: arrow.makeVector(arrow.makeData({ type: new arrow.TimestampMillisecond(), length: n, data: BigInt64Array.from(values, (_, i) => BigInt(t0 + i * 10)) })),
-    'out.variable': arrow.vectorFromArray(values.map((v) => [v]), new arrow.List(new arrow.Field('inner', new arrow.Float32(), false))),
-  });
-}
 
 let dir: string;
 let engine: Engine;
@@ -39,9 +32,9 @@ beforeAll(async () => {
   await engine.models.upload(readFileSync(TD + 'houseprice-rf.onnx'), { workspaceId: ws.id, name: 'house-price-estimator', tensorFields: ['tensor'] });
   await engine.pipelines.apply({ workspaceId: ws.id, name: 'houseprice', steps: [{ model: 'house-price-estimator' }] as never });
   const logs = InferenceLogStore.forStateDir(engine.stateDir);
-  await logs.appendTable('houses/houseprice', logRows(T0, JSON.parse(readFileSync(FX + 'seed-baseline.json', 'utf8'))));
-  await logs.appendTable('houses/houseprice', logRows(T0 + 2 * MIN, JSON.parse(readFileSync(FX + 'seed-window.json', 'utf8'))));
-  await logs.appendTable('houses/houseprice', logRows(T0 + 4 * MIN, JSON.parse(readFileSync(FX + 'houseprice-window-2.json', 'utf8'))));
+  await appendOutputs(logs, 'houses/houseprice', T0 + 1000, JSON.parse(readFileSync(FX + 'seed-baseline.json', 'utf8')));
+  await appendOutputs(logs, 'houses/houseprice', T0 + 2 * MIN + 1000, JSON.parse(readFileSync(FX + 'seed-window.json', 'utf8')));
+  await appendOutputs(logs, 'houses/houseprice', T0 + 4 * MIN + 1000, JSON.parse(readFileSync(FX + 'houseprice-window-2.json', 'utf8')));
   await logs.flush();
   token = (await engine.tokens.create({ user: 'alice' })).token;
   other = (await engine.tokens.create({ user: 'bob' })).token;

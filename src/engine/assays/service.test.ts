@@ -1,13 +1,13 @@
 // The seeds' tutorial as an engine assay: a baseline minute of house-price predictions, then a window of
 // small houses (Ok, the printed score 0.0363497101644573), a minute without inferences (skipped) and a window of
 // large houses (Alert, 8.868614) — sdk-essentials-guide.txt L9696-9702 and L9746-9748.
-import * as arrow from 'apache-arrow';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssaySpec } from '../../model/index.js';
 import { Engine } from '../index.js';
+import { appendOutputs } from './testing.js';
 import { InferenceLogStore } from '../logs/index.js';
 import { assaysOf, previewAssay } from './index.js';
 
@@ -23,18 +23,6 @@ const T0 = Date.parse('2024-02-15T16:18:43.976Z');
 const MIN = 60_000;
 const iso = (t: number) => new Date(t).toISOString();
 
-/** Log rows as the runtime writes them: time (timestamp ms) and out.variable (list<float32>). */
-function logRows(t0: number, values: number[]): arrow.Table {
-  const n = values.length;
-  const times = BigInt64Array.from(values, (_, i) => BigInt(t0 + Math.floor((i * 50_000) / n)));
-  return new arrow.Table({
-    time: arrow.makeVector(arrow.makeData({ type: new arrow.TimestampMillisecond(), length: n, data: times })),
-    'out.variable': arrow.vectorFromArray(
-      values.map((v) => [v]),
-      new arrow.List(new arrow.Field('inner', new arrow.Float32(), false)),
-    ),
-  });
-}
 
 // One engine for the file (the model upload is the slow part); each test uses its own assay names.
 let env: Awaited<ReturnType<typeof open>>;
@@ -54,9 +42,9 @@ async function open() {
   await engine.models.upload(readFileSync(TD + 'houseprice-rf.onnx'), { workspaceId: ws.id, name: 'house-price-estimator', tensorFields: ['tensor'] });
   await engine.pipelines.apply({ workspaceId: ws.id, name: 'houseprice', steps: [{ model: 'house-price-estimator' }] as never });
   const logs = InferenceLogStore.forStateDir(stateDir);
-  await logs.appendTable('houses/houseprice', logRows(T0, baselineValues)); // baseline minute
-  await logs.appendTable('houses/houseprice', logRows(T0 + 2 * MIN, windowValues)); // window 0
-  await logs.appendTable('houses/houseprice', logRows(T0 + 4 * MIN, largeValues)); // window 2 (window 1 has no rows)
+  await appendOutputs(logs, 'houses/houseprice', T0 + 1000, baselineValues); // baseline minute
+  await appendOutputs(logs, 'houses/houseprice', T0 + 2 * MIN + 1000, windowValues); // window 0
+  await appendOutputs(logs, 'houses/houseprice', T0 + 4 * MIN + 1000, largeValues); // window 2 (window 1 has no rows)
   await logs.flush();
   return { engine, ws, logs, stateDir };
 }
@@ -183,7 +171,7 @@ describe('AssayService', () => {
     const { engine, ws, logs } = await setup();
     const svc = assaysOf(engine);
     const a = await svc.create({ workspaceId: ws.id, name: 'frozen', spec: spec() });
-    await logs.appendTable('houses/houseprice', logRows(T0 + 10_000, largeValues));
+    await appendOutputs(logs, 'houses/houseprice', T0 + 10_000, largeValues);
     await logs.flush();
     const [r] = await svc.evaluate(a.id, T0 + 3 * MIN);
     expect(r!.baseline_summary.edges).toEqual(a.baseline_summary.edges);
