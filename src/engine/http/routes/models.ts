@@ -3,6 +3,7 @@ import type { Engine } from '../../index.js';
 import type { ModelRecord, ModelVersionRecord } from '../../types.js';
 import { toInt } from '../dispatch.js';
 import type { Route, RouteContext } from '../types.js';
+import { readUpload } from '../upload.js';
 
 export const modelView = (engine: Engine, m: ModelRecord) => ({ ...m, versions: engine.models.versions(m.id).length });
 /** A version as the platform lists it (`model_version` = UUID, `models_pk_id`), plus joey's fields. */
@@ -22,38 +23,12 @@ interface UploadMeta {
   tags?: string[];
 }
 
-/** multipart/form-data (`metadata` JSON + `file`, as the seeds send) or raw bytes with `?metadata=<json>` / query fields. */
-async function readUpload(ctx: RouteContext): Promise<{ meta: UploadMeta; bytes: Uint8Array; fileName?: string }> {
-  const raw = ctx.raw;
-  if (!raw) throw new JoeyError('invalid', 'no model file in the request', { status: 400 });
-  if (raw.contentType.startsWith('multipart/form-data')) {
-    let form: FormData;
-    try {
-      form = await new Request('http://upload', { method: 'POST', headers: { 'content-type': raw.contentType }, body: raw.bytes as unknown as BodyInit }).formData();
-    } catch (e) {
-      throw new JoeyError('bad_request', `malformed multipart body: ${(e as Error).message}`, { status: 400 });
-    }
-    const metaField = form.get('metadata');
-    const metaText = typeof metaField === 'string' ? metaField : metaField ? await metaField.text() : '{}';
-    const file = form.get('file');
-    if (!file || typeof file === 'string') throw new JoeyError('invalid', 'multipart upload needs a `file` part', { status: 400 });
-    return { meta: parseMeta(metaText), bytes: new Uint8Array(await file.arrayBuffer()), fileName: file.name || undefined };
-  }
-  const q = ctx.query;
-  const meta: UploadMeta = q.get('metadata') ? parseMeta(q.get('metadata')!) : {};
-  for (const k of ['name', 'workspace_id', 'framework', 'batch_config', 'arch'] as const) if (q.get(k) !== null) (meta as Record<string, unknown>)[k] = q.get(k);
-  if (q.get('tensor_fields')) meta.tensor_fields = q.get('tensor_fields')!.split(',');
-  return { meta, bytes: raw.bytes, fileName: q.get('file_name') ?? undefined };
-}
-
-function parseMeta(text: string): UploadMeta {
-  try {
-    const m = JSON.parse(text);
-    if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new Error('not an object');
-    return m;
-  } catch (e) {
-    throw new JoeyError('bad_json', `model metadata is not a JSON object: ${(e as Error).message}`, { status: 400 });
-  }
+/** The seeds' multipart upload (or raw bytes with query fields); `tensor_fields` may come as a comma list. */
+async function readModelUpload(ctx: RouteContext): Promise<{ meta: UploadMeta; bytes: Uint8Array; fileName?: string }> {
+  const up = await readUpload(ctx, 'model file', ['name', 'workspace_id', 'framework', 'batch_config', 'arch']);
+  const tensorFields = ctx.raw?.contentType.startsWith('multipart/form-data') ? undefined : ctx.query.get('tensor_fields');
+  if (tensorFields) up.meta.tensor_fields = tensorFields.split(',');
+  return { ...up, meta: up.meta as UploadMeta };
 }
 
 export const modelRoutes: Route[] = [
@@ -62,7 +37,7 @@ export const modelRoutes: Route[] = [
     raw: true,
     upload: true,
     handler: async (ctx) => {
-      const { meta, bytes, fileName } = await readUpload(ctx);
+      const { meta, bytes, fileName } = await readModelUpload(ctx);
       const ws = ctx.requireWorkspace(meta.workspace_id);
       const r = await ctx.engine.models.upload(bytes, {
         workspaceId: ws.id,

@@ -8,6 +8,7 @@ import { tasksOf } from '../../tasks/index.js';
 import type { RunStatus } from '../../tasks/types.js';
 import { toInt } from '../dispatch.js';
 import type { Route, RouteContext } from '../types.js';
+import { readUpload } from '../upload.js';
 
 const str = (v: unknown, field: string): string => {
   if (typeof v !== 'string' || !v) throw new JoeyError('invalid', `${field} is required (a string)`, { status: 400 });
@@ -23,38 +24,6 @@ const jsonArgs = (v: unknown): Record<string, unknown> => {
   if (typeof v !== 'object' || Array.isArray(v)) throw new JoeyError('invalid', '`json` (the task args) must be a JSON object', { status: 400 });
   return v as Record<string, unknown>;
 };
-
-async function readOrchestrationUpload(ctx: RouteContext): Promise<{ meta: Record<string, unknown>; bytes: Uint8Array; fileName?: string }> {
-  const raw = ctx.raw;
-  if (!raw || raw.bytes.length === 0) throw new JoeyError('invalid', 'no orchestration zip in the request', { status: 400 });
-  if (raw.contentType.startsWith('multipart/form-data')) {
-    let form: FormData;
-    try {
-      form = await new Request('http://upload', { method: 'POST', headers: { 'content-type': raw.contentType }, body: raw.bytes as unknown as BodyInit }).formData();
-    } catch (e) {
-      throw new JoeyError('bad_request', `malformed multipart body: ${(e as Error).message}`, { status: 400 });
-    }
-    const m = form.get('metadata');
-    const text = typeof m === 'string' ? m : m ? await m.text() : '{}';
-    const file = form.get('file');
-    if (!file || typeof file === 'string') throw new JoeyError('invalid', 'multipart upload needs a `file` part (the zip)', { status: 400 });
-    return { meta: parseMeta(text), bytes: new Uint8Array(await file.arrayBuffer()), fileName: file.name || undefined };
-  }
-  const q = ctx.query;
-  const meta = q.get('metadata') ? parseMeta(q.get('metadata')!) : {};
-  for (const k of ['workspace_id', 'name']) if (q.get(k) !== null) meta[k] = q.get(k);
-  return { meta, bytes: raw.bytes, fileName: q.get('file_name') ?? undefined };
-}
-
-function parseMeta(text: string): Record<string, unknown> {
-  try {
-    const m = JSON.parse(text);
-    if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new Error('not an object');
-    return m;
-  } catch (e) {
-    throw new JoeyError('bad_json', `orchestration metadata is not a JSON object: ${(e as Error).message}`, { status: 400 });
-  }
-}
 
 /** The task, if the actor may see its workspace. */
 function task(ctx: RouteContext, id: unknown) {
@@ -89,7 +58,7 @@ export const taskRoutes: Route[] = [
     raw: true,
     upload: true,
     async handler(ctx) {
-      const { meta, bytes, fileName } = await readOrchestrationUpload(ctx);
+      const { meta, bytes, fileName } = await readUpload(ctx, 'orchestration zip', ['workspace_id', 'name']);
       const ws = ctx.requireWorkspace(meta.workspace_id);
       const o = await tasksOf(ctx.engine).orchestrations.upload({
         workspaceId: ws.id,
