@@ -1,6 +1,6 @@
 import * as arrow from 'apache-arrow';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,5 +86,29 @@ describe('joey infer / joey logs (e2e through bin/run.js)', () => {
     const res = JSON.parse(ex.out);
     expect(res.files.length).toBeGreaterThan(1);
     expect(readdirSync(dir).sort()[0]).toBe('ccfraud-1.json');
+  });
+});
+
+describe('joey apply examples → joey infer', () => {
+  it('the examples repo, applied, answers on ccfraud and routes the A/B pipeline by customer_id', () => {
+    const repo = mkdtempSync(path.join(tmpdir(), 'joey-infer-examples-'));
+    try {
+      cpSync(path.join(ROOT, 'examples'), repo, { recursive: true });
+      const run = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin/run.js'), ...args], { cwd: repo, encoding: 'utf8', timeout: 120_000 });
+      const applied = run('apply', '.', '--auto-approve');
+      expect(applied.status, applied.stderr).toBe(0);
+      const [row] = JSON.parse(run('infer', 'fraud/ccfraud', '--file', FX + 'high_fraud.df.json', '--json').stdout);
+      expect(row['anomaly.high_fraud']).toBe(true);
+      const tensor = JSON.parse(readFileSync(FX + 'smoke_test.df.json', 'utf8'))[0].tensor;
+      const ids = Array.from({ length: 12 }, (_, i) => `customer-${i}`);
+      writeFileSync(path.join(repo, 'ab.json'), JSON.stringify(ids.map((customer_id) => ({ customer_id, tensor }))));
+      const once = JSON.parse(run('infer', 'fraud/ccfraud-ab', '--file', path.join(repo, 'ab.json'), '--json').stdout) as Record<string, unknown>[];
+      const twice = JSON.parse(run('infer', 'fraud/ccfraud-ab', '--file', path.join(repo, 'ab.json'), '--json').stdout) as Record<string, unknown>[];
+      const models = (rows: Record<string, unknown>[]) => rows.map((r) => JSON.parse((r['out._model_split'] as string[])[0]!).name);
+      expect(models(twice)).toEqual(models(once));
+      expect(new Set(models(once))).toEqual(new Set(['ccfraud', 'ccfraud-xgb']));
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 });

@@ -14,11 +14,14 @@ export function tableRecords(t: arrow.Table): Record<string, unknown>[] {
   return out;
 }
 
-const cell = (v: unknown): string => {
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : f32String(v);
-  if (Array.isArray(v)) return `[${v.map(cell).join(', ')}]`;
-  if (typeof v === 'string') return v;
-  return JSON.stringify(v) ?? 'null';
+const cellWith = (f32: boolean) => {
+  const cell = (v: unknown): string => {
+    if (typeof v === 'number') return Number.isInteger(v) || !f32 ? String(v) : f32String(v);
+    if (Array.isArray(v)) return `[${v.map(cell).join(', ')}]`;
+    if (typeof v === 'string') return v;
+    return JSON.stringify(v) ?? 'null';
+  };
+  return cell;
 };
 
 /** A plain text table, one line per row, long cells shortened with an ellipsis. */
@@ -26,8 +29,10 @@ export function formatLogTable(t: arrow.Table, width = 40): string {
   if (t.numRows === 0) return 'No inference logs.';
   const rows = tableRecords(t);
   const names = t.schema.fields.map((f) => f.name);
-  const cells = rows.map((r) => names.map((n) => {
-    const s = cell(r[n]);
+  // float32 columns print their shortest float32 digits; float64 ones as they are.
+  const cells_ = t.schema.fields.map((f) => cellWith(/Float32/.test(String(f.type))));
+  const cells = rows.map((r) => names.map((n, i) => {
+    const s = cells_[i]!(r[n]);
     return s.length > width ? s.slice(0, width - 1) + '…' : s;
   }));
   const widths = names.map((n, i) => Math.max(n.length, ...cells.map((c) => c[i]!.length)));
