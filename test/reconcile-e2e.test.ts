@@ -12,12 +12,12 @@ const changesOf = (stdout: string) => {
 
 describe('joey plan / apply on the examples (embedded engine)', { timeout: 300_000 }, () => {
   it('creates everything, then shows no changes; edits show exactly those changes; apply converges; prune guard rails', async () => {
-    const dir = await examplesRepo({ dropAssays: true });
+    const dir = await examplesRepo();
     const first = joey(['apply', '.', '--auto-approve'], dir);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain('Plan: 8 to add, 0 to change, 0 to replace, 0 to destroy.');
-    expect(first.stdout).toMatch(/Apply complete! 8 succeeded, 0 failed/);
+    expect(first.stdout).toContain('Plan: 9 to add, 0 to change, 0 to replace, 0 to destroy.');
+    expect(first.stdout).toMatch(/Apply complete! 9 succeeded, 0 failed/);
 
     const clean = joey(['plan', '.', '--detailed-exitcode'], dir);
     expect(clean.stdout).toContain('No changes.');
@@ -58,13 +58,13 @@ describe('joey plan / apply on the examples (embedded engine)', { timeout: 300_0
   });
 
   it('a saved plan applies exactly; manifest errors abort before anything is touched', async () => {
-    const dir = await examplesRepo({ dropAssays: true });
+    const dir = await examplesRepo();
     const saved = joey(['plan', '.', '--out', 'plan.json'], dir);
     expect(saved.code).toBe(0);
     expect(saved.stdout).toContain('Saved the plan to plan.json');
     const applied = joey(['apply', 'plan.json'], dir);
     expect(applied.code).toBe(0);
-    expect(applied.stdout).toMatch(/Apply complete! 8 succeeded/);
+    expect(applied.stdout).toMatch(/Apply complete! 9 succeeded/);
     const again = joey(['apply', 'plan.json'], dir);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/actual state changed since this plan was made/);
@@ -78,7 +78,7 @@ describe('joey plan / apply on the examples (embedded engine)', { timeout: 300_0
   });
 
   it('two applies at once: the second fails with the holder identity, or waits for it', async () => {
-    const dir = await examplesRepo({ dropAssays: true });
+    const dir = await examplesRepo();
     const held = await acquireLock(join(dir, '.joey'), { operation: 'apply' });
     const failed = joey(['apply', '.', '--auto-approve', '--lock-timeout', '1s'], dir);
     expect(failed.code).toBe(1);
@@ -91,7 +91,7 @@ describe('joey plan / apply on the examples (embedded engine)', { timeout: 300_0
     const waited = await waiting.done;
     expect(waited.code).toBe(0);
     expect(waited.stdout).toContain('waiting for the state lock held by');
-    expect(waited.stdout).toMatch(/Apply complete! 8 succeeded/);
+    expect(waited.stdout).toMatch(/Apply complete! 9 succeeded/);
 
     // Really concurrent: both finish, one of them finds nothing left to do, nothing is duplicated.
     edit(join(dir, 'deployment-configs/small.yaml'), 'replicas: 1', 'replicas: 2');

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -8,11 +8,9 @@ export const ROOT = join(import.meta.dirname, '..');
 export const BIN = join(ROOT, 'bin', 'run.js');
 
 /** A git repo holding a copy of examples/ (so tests can edit it). */
-export async function examplesRepo(opts: { dropAssays?: boolean } = {}): Promise<string> {
+export async function examplesRepo(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'joey-e2e-'));
   cpSync(join(ROOT, 'examples'), dir, { recursive: true });
-  // The engine has no Assay objects yet (ASSAYS area): keep them out of engine-backed runs.
-  if (opts.dropAssays) rmSync(join(dir, 'assays'), { recursive: true, force: true });
   const git = simpleGit({ baseDir: dir });
   await git.init();
   await git.addConfig('user.email', 't@example.com').addConfig('user.name', 't');

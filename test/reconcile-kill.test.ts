@@ -15,7 +15,7 @@ const TRIALS = Number(process.env.JOEY_KILL_TRIALS ?? 20);
  */
 describe('apply killed at random points', { timeout: 900_000 }, () => {
   it(`converges after SIGKILL (${TRIALS} trials)`, async () => {
-    const dir = await examplesRepo({ dropAssays: true });
+    const dir = await examplesRepo();
     const stateDir = join(dir, '.joey');
     const models = join(dir, 'models');
     copyFileSync(join(models, 'ccfraud.onnx'), join(dir, 'keras.onnx.bak'));

@@ -10,23 +10,27 @@ import type { DeleteOp, Provider, WriteOp } from '../../apply/provider.js';
 import { zipFolderDeterministic } from '../../manifest/zip.js';
 import { statSync } from 'node:fs';
 import { tasksOf, type TaskService } from '../../engine/tasks/index.js';
+import { assaysOf } from '../../engine/assays/index.js';
+import type { AssayRecord } from '../../engine/assays/types.js';
+import type { AssaySpec } from '../../model/index.js';
 
 /**
  * The engine provider: maps each kind to the engine's services. Every write carries the object's labels in the
  * same call that creates or changes it, so a process killed between two calls never leaves an object joey made
  * without its `joey.dev/managed-by` label (the next plan would otherwise not know it).
  *
- * Kinds: Workspace, Connection, Model, DeploymentConfig, Pipeline (+ its deployment), Orchestration, Task.
- * Assays are not in the engine yet: reading skips them and writing one fails with an explicit error.
+ * Kinds: Workspace, Connection, Model, DeploymentConfig, Pipeline (+ its deployment), Orchestration, Task, Assay.
  */
 
 /** Labels joey keeps for fields the engine has no place for. */
 const PRUNE = 'joey.dev/prune';
 const IMPLICIT_OWNER = 'joey.dev/implicit-owner';
 const ARTIFACT_SHA = 'joey.dev/artifact-sha';
+/** An assay's baseline and window as applied (the engine keeps only the frozen summary of the baseline). */
+const ASSAY_SPEC = 'joey.dev/assay-spec';
 
 const unsupported = (kind: Kind) =>
-  new JoeyError('unsupported', `the engine does not support ${kind} objects yet (ASSAYS adds them); remove them from the manifests or apply them later`, { status: 501 });
+  new JoeyError('unsupported', `the engine provider does not support ${kind} objects`, { status: 501 });
 
 type Obj = Record<string, unknown>;
 
@@ -92,6 +96,7 @@ export class EngineProvider implements Provider {
       if (t.timeout !== null && t.timeout !== undefined) spec.timeout = t.timeout;
       push('Task', t.workspace_id, t.name, t.id, spec, t.labels ?? {});
     }
+    for (const a of assaysOf(e).list()) push('Assay', a.workspace_id, a.name, a.id, assaySpec(a), a.labels);
     return out;
   }
 
@@ -213,6 +218,22 @@ export class EngineProvider implements Provider {
         }
         return;
       }
+      case 'Assay': {
+        const svc = assaysOf(e);
+        const workspaceId = this.workspaceId(op.workspace);
+        const cur = svc.list({ workspaceId }).find((a) => a.name === op.name);
+        const applied = JSON.stringify({ baseline: (spec as unknown as AssaySpec).baseline, window: (spec as unknown as AssaySpec).window });
+        const withSpec = { ...labels, [ASSAY_SPEC]: applied };
+        if (cur && verb === 'update') {
+          // Only `active` (and labels) change in place; anything else is a replace.
+          if (cur.active !== (spec.active !== false)) await svc.setActive(cur.id, spec.active !== false);
+          await svc.setLabels(cur.id, withSpec);
+          return;
+        }
+        if (cur) await svc.delete(cur.id);
+        await svc.create({ workspaceId, name: op.name, spec: spec as unknown as AssaySpec, labels: withSpec, root: op.payload.baseDir });
+        return;
+      }
       default:
         throw unsupported(op.kind);
     }
@@ -306,6 +327,12 @@ export class EngineProvider implements Provider {
         if (t) await this.tasks.kill(t.id);
         return;
       }
+      case 'Assay': {
+        const svc = assaysOf(e);
+        const a = svc.list({ workspaceId: this.workspaceId(op.workspace) }).find((x) => x.name === op.name);
+        if (a) await svc.delete(a.id);
+        return;
+      }
       default:
         throw unsupported(op.kind);
     }
@@ -333,6 +360,11 @@ export class EngineProvider implements Provider {
       case 'DeploymentConfig': {
         const cur = e.deploymentConfigs.get(id);
         await e.deploymentConfigs.put({ workspaceId: cur.workspace_id, name: cur.name, spec: cur.spec, labels });
+        return;
+      }
+      case 'Assay': {
+        const cur = assaysOf(e).get(id);
+        await assaysOf(e).setLabels(id, { ...labels, ...(cur.labels[ASSAY_SPEC] ? { [ASSAY_SPEC]: cur.labels[ASSAY_SPEC] } : {}) });
         return;
       }
       default:
@@ -369,6 +401,36 @@ function stepOf(s: PipelineStepDef): PipelineStep {
     };
   }
   return { shadow: { champion: s.shadow.champion.name, challengers: s.shadow.challengers.map((c) => c.name) } };
+}
+
+/** An assay record back in manifest form; the baseline (and a given window start) come from what joey applied. */
+function assaySpec(a: AssayRecord): Obj {
+  let applied: { baseline?: unknown; window?: { start?: string } } = {};
+  try {
+    applied = JSON.parse(a.labels[ASSAY_SPEC] ?? '{}');
+  } catch {
+    /* not joey's */
+  }
+  const sm = a.summarizer;
+  const binning: Obj = { mode: sm.bin_mode, bins: sm.num_bins };
+  if (sm.provided_edges) binning.edges = sm.provided_edges;
+  if (sm.bin_weights) binning.weights = sm.bin_weights;
+  const window: Obj = { width: a.window.width, interval: a.window.interval };
+  const start = applied.window?.start;
+  if (start) window.start = Date.parse(start) === Date.parse(a.window.start) ? start : a.window.start;
+  const thresholds: Obj = { alert: a.alert_threshold };
+  if (a.warning_threshold !== null && a.warning_threshold !== undefined) thresholds.warning = a.warning_threshold;
+  return {
+    pipeline: a.pipeline_name,
+    iopath: a.iopath,
+    baseline: applied.baseline ?? a.baseline_source,
+    window,
+    binning,
+    aggregation: sm.aggregation,
+    metric: sm.metric,
+    thresholds,
+    active: a.active,
+  };
 }
 
 function modelSpec(v: ModelVersionRecord): Obj {
