@@ -387,7 +387,7 @@ export class EngineProvider implements Provider {
 }
 
 /** An engine pipeline step back in manifest form (model names; pins are the engine's business). */
-function stepOf(s: PipelineStepDef): PipelineStep {
+export function stepOf(s: PipelineStepDef): PipelineStep {
   if ('model' in s) return { model: s.model.name };
   if ('abTest' in s) {
     const a = s.abTest;
