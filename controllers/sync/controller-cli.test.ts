@@ -42,7 +42,9 @@ describe('joey controller (CLI)', () => {
       const body = JSON.stringify({ ref: 'refs/heads/main', after: bad });
       const res = await fetch(`${url}/hooks/git`, { method: 'POST', headers: { 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${createHmac('sha256', 'cli-secret').update(body).digest('hex')}` }, body });
       expect(res.status).toBe(202);
-      for (let i = 0; i < 300 && (await status()).lastAttemptedCommit !== bad; i++) await sleep(100);
+      const stalledOn = (st: { lastAttemptedCommit?: string; conditions: { type: string; status: string }[] }) =>
+        st.lastAttemptedCommit === bad && st.conditions.some((c) => c.type === 'Stalled' && c.status === 'True');
+      for (let i = 0; i < 300 && !stalledOn(await status()); i++) await sleep(100);
       const s = await status();
       expect(s.conditions.find((c: { type: string }) => c.type === 'Stalled')).toMatchObject({ status: 'True', reason: 'InvalidManifests' });
       expect(s.lastAppliedCommit).not.toBe(bad);

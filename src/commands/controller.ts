@@ -70,7 +70,13 @@ export default class Controller extends JoeyCommand {
     });
     log('stopping');
     await ctl.stop();
+    log('stopping: sync stopped');
     await side.close();
+    log('stopping: loops stopped');
+    http.server.closeAllConnections?.(); // idle keep-alive webhook/metrics connections would hold close() open
     await http.close();
+    log('stopped');
+    // Everything joey started is closed; a handle another area's loop leaves open must not keep a stopped daemon alive.
+    process.exit(process.exitCode ?? 0);
   }
 }

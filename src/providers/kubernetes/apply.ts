@@ -285,11 +285,12 @@ async function waitHealthy(c: KubeClient, desired: K8sObject[], opts: ApplyOptio
       }
     }
     if (!pending.length) break;
-    if (Date.now() + delay > deadline) {
+    const left = deadline - Date.now();
+    if (left <= 0) {
       const what = pending.map((o) => `${o.kind}/${o.metadata.name}: ${reasons.get(objectKey(o))}`).join('; ');
       throw new JoeyError('timeout', `not healthy after ${Math.round(timeoutMs / 1000)}s: ${what}`, { status: 504 });
     }
-    await new Promise((r) => setTimeout(r, delay));
+    await new Promise((r) => setTimeout(r, Math.min(delay, left)));
     delay = Math.min(delay * 2, 1000);
   }
   return true;
