@@ -3,9 +3,7 @@ import { JoeyCommand } from '../cli/base.js';
 import { Engine, defaultStateDir } from '../engine/index.js';
 import { startServer } from '../engine/http/server.js';
 import { attachUi } from '../engine/http/routes/ui.js';
-import { tasksOf } from '../engine/tasks/index.js';
-import { TaskScheduler } from '../../controllers/tasks/index.js';
-import { AssayController } from '../../controllers/assays/index.js';
+import { startLoops } from '../../controllers/sync/side-loops.js';
 
 export default class Server extends JoeyCommand {
   static override description = 'serve the engine API (the platform\'s MLOps routes) over HTTP with bearer-token auth';
@@ -32,18 +30,14 @@ export default class Server extends JoeyCommand {
     });
     attachUi(srv); // the dashboard's static files under /ui/ (its API calls carry the bearer token)
     const log = (line: string) => process.stderr.write(`joey server: ${line}\n`);
-    const scheduler = flags.loops ? new TaskScheduler(tasksOf(engine), { onError: (e: unknown) => log(`tasks: ${(e as Error)?.message ?? e}`) }) : undefined;
-    const assays = flags.loops ? new AssayController(engine, { onError: (e: unknown) => log(`assays: ${(e as Error)?.message ?? e}`) }) : undefined;
-    scheduler?.start().catch((e: unknown) => log(`tasks loop stopped: ${(e as Error).message}`));
-    assays?.start();
+    const loops = flags.loops ? startLoops(engine, log) : [];
     this.emit(flags.json, { url: srv.url, port: srv.port, state: engine.stateDir }, () => `joey server listening on ${srv.url} (state ${engine.stateDir})`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
-    await scheduler?.stop();
-    await assays?.stop();
+    for (const l of loops) await l.stop();
     await srv.close();
     await engine.close();
   }
