@@ -30,10 +30,20 @@ describe('apply killed at random points', { timeout: 900_000 }, () => {
       copyFileSync(even ? join(models, 'xgboost_ccfraud.onnx') : join(dir, 'keras.onnx.bak'), join(models, 'ccfraud.onnx'));
 
       const run = joeyAsync(['apply', '.', '--auto-approve', '--lock-timeout', '60s'], dir);
-      // Kill somewhere between start-up and the end of the apply (about 1 s on an idle machine).
-      const delay = 150 + Math.floor(Math.random() * 1500);
+      // Most trials kill once the first action has started, a random time later (0-120 ms: inside the action
+      // window); every fourth kills at a random time from start-up (plan, lock, or not started yet).
+      let delay: number;
+      if (t % 4 === 3) {
+        delay = Math.floor(Math.random() * 1500);
+        await new Promise((r) => setTimeout(r, delay));
+      } else {
+        const t0 = Date.now();
+        while (!/ing\.\.\.$/m.test(run.stdout()) && run.child.exitCode === null && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 5));
+        const extra = Math.floor(Math.random() * 120);
+        await new Promise((r) => setTimeout(r, extra));
+        delay = Date.now() - t0;
+      }
       killedAt.push(delay);
-      await new Promise((r) => setTimeout(r, delay));
       run.child.kill('SIGKILL');
       const killed = await run.done;
       if (/: (creat|updat|replac|destroy)ing\.\.\./.test(killed.stdout) && !killed.stdout.includes('Apply complete')) midApply++;
