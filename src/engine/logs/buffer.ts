@@ -1,5 +1,5 @@
-import { toArrowTable, type ResultFrame } from '../runtime/encode.js';
-import { PartitionWriter } from './partitions.js';
+import type { ResultFrame } from '../runtime/encode.js';
+import { SegmentWriter } from './partitions.js';
 
 export interface BufferOptions {
   /** Flush when this many rows are buffered (default 50,000). */
@@ -9,15 +9,21 @@ export interface BufferOptions {
   /** Flush buffered rows at least this often (default 1000 ms). */
   flushIntervalMs?: number;
   /**
-   * fsync every partition before acknowledging it (default true). false: a partition is acknowledged once
-   * written and renamed — it survives a killed process, but not a power cut or kernel crash.
+   * fsync before acknowledging (default true). false: rows are acknowledged once written to the segment file —
+   * they survive a killed process, but not a power cut or kernel crash.
    */
   fsync?: boolean;
 }
 
 interface Pending {
+  /** Queued, not yet written. */
   frames: ResultFrame[];
+  rows: number;
+  bytes: number;
+  /** Appends written or queued since the last fsync: resolved by the next one. */
   waiters: { resolve: () => void; reject: (e: unknown) => void }[];
+  /** A write failed since the last fsync: the waiters reject at the next flush. */
+  error?: unknown;
 }
 
 function approxBytes(f: ResultFrame): number {
@@ -26,8 +32,13 @@ function approxBytes(f: ResultFrame): number {
   return b + f.numRows * 8;
 }
 
+/** Queued rows of a pipeline are written (not yet fsynced) once this many are waiting: writes overlap writeback. */
+const WRITE_ROWS = 8192;
+const WRITE_BYTES = 4 << 20;
+
 /**
- * Buffers inference results per pipeline and writes them as partitions when enough rows or bytes are waiting,
+ * Buffers inference results per pipeline: writes them to the pipeline's open segment as they accumulate, and
+ * fsyncs (group commit: one fsync covers every append since the last) when enough rows or bytes are waiting,
  * or after an interval. Each `append` resolves when its rows are durable (the acknowledgement).
  */
 export class LogBuffer {
@@ -35,42 +46,80 @@ export class LogBuffer {
   private rows = 0;
   private bytes = 0;
   private timer: NodeJS.Timeout | undefined;
-  private readonly writer: PartitionWriter;
+  private writeScheduled = false;
+  private readonly writer: SegmentWriter;
   private readonly opts: Required<BufferOptions>;
 
   constructor(root: string, opts: BufferOptions = {}) {
     this.opts = { flushRows: 50_000, flushBytes: 16 << 20, flushIntervalMs: 1000, fsync: true, ...opts };
-    this.writer = new PartitionWriter(root, this.opts.fsync);
+    this.writer = new SegmentWriter(root, this.opts.fsync);
   }
 
   append(pipeline: string, frame: ResultFrame): Promise<void> {
     let p = this.pending.get(pipeline);
-    if (!p) this.pending.set(pipeline, (p = { frames: [], waiters: [] }));
+    if (!p) this.pending.set(pipeline, (p = { frames: [], rows: 0, bytes: 0, waiters: [] }));
+    const size = approxBytes(frame);
     p.frames.push(frame);
+    p.rows += frame.numRows;
+    p.bytes += size;
     this.rows += frame.numRows;
-    this.bytes += approxBytes(frame);
+    this.bytes += size;
     const ack = new Promise<void>((resolve, reject) => p!.waiters.push({ resolve, reject }));
     if (this.rows >= this.opts.flushRows || this.bytes >= this.opts.flushBytes) setImmediate(() => this.flush());
-    else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.opts.flushIntervalMs);
+    else {
+      if (!this.timer) this.timer = setTimeout(() => this.flush(), this.opts.flushIntervalMs);
+      if ((p.rows >= WRITE_ROWS || p.bytes >= WRITE_BYTES) && !this.writeScheduled) {
+        this.writeScheduled = true;
+        setImmediate(() => this.writeQueued());
+      }
+    }
     return ack;
   }
 
-  /** Writes everything buffered (synchronously); every waiting acknowledgement resolves or rejects. */
+  /** Writes queued rows without fsync (they are acknowledged by the next flush). */
+  private writeQueued(all = false): void {
+    this.writeScheduled = false;
+    for (const [pipeline, p] of this.pending) {
+      if (!p.frames.length || (!all && p.rows < WRITE_ROWS && p.bytes < WRITE_BYTES)) continue;
+      const frames = p.frames;
+      p.frames = [];
+      p.rows = 0;
+      p.bytes = 0;
+      try {
+        this.writer.write(pipeline, frames);
+      } catch (e) {
+        p.error ??= e;
+      }
+    }
+  }
+
+  /**
+   * Writes everything buffered (synchronously) with one fsync per pipeline segment (group commit); every waiting
+   * acknowledgement resolves or rejects.
+   */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.writeQueued(true);
     const batch = [...this.pending.entries()];
     this.pending.clear();
     this.rows = 0;
     this.bytes = 0;
     for (const [pipeline, p] of batch) {
       try {
-        this.writer.write(pipeline, p.frames.map((f) => toArrowTable({ ...f, omitTime: false })));
+        if (p.error) throw p.error;
+        this.writer.sync(pipeline);
         p.waiters.forEach((w) => w.resolve());
       } catch (e) {
         p.waiters.forEach((w) => w.reject(e));
       }
     }
+  }
+
+  /** Flushes, then seals the open segments (they get their final names). */
+  close(): void {
+    this.flush();
+    this.writer.close();
   }
 }
 
@@ -90,12 +139,4 @@ export function transferable(f: ResultFrame, transfer: ArrayBuffer[] = []): Resu
     else columns.set(k, { kind: 'values', data: c.data });
   }
   return { numRows: f.numRows, time: f.time, columns };
-}
-
-/** The inverse of `transferable` on the writer's side: constant columns get their rows back. */
-export function received(f: ResultFrame): ResultFrame {
-  for (const [k, c] of f.columns) {
-    if (c.kind === 'values' && c.constant && c.data.length !== f.numRows) f.columns.set(k, { ...c, data: new Array(f.numRows).fill(c.data[0]) });
-  }
-  return f;
 }

@@ -1,15 +1,26 @@
 import * as arrow from 'apache-arrow';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writevSync } from 'node:fs';
 import path from 'node:path';
 import { JoeyError } from '../../model/index.js';
-import { concatTables } from './table.js';
+import type { ResultFrame } from '../runtime/encode.js';
+import { frameLayout, logBatch, plainVector } from './batch.js';
 
-/** `<seq>-<minTime>-<maxTime>-<rows>.arrow`: the name says what a read needs to know without opening it. */
-export const FILE_RE = /^(\d{12})-(\d+)-(\d+)-(\d+)\.arrow$/;
+/**
+ * Partition files of a pipeline, in sequence order:
+ * - `<seq>.arrows`: an Arrow IPC stream segment being appended to (or left open by a process that stopped);
+ *   record batches are appended and fsynced at each flush, a torn last batch (killed mid-write) is ignored on read.
+ * - `<seq>-<minTime>-<maxTime>-<rows>.arrows`: a sealed segment (renamed once full or at close); the name says what
+ *   a read needs to know without opening it.
+ * - `<seq>-<minTime>-<maxTime>-<rows>.arrow`: Arrow IPC files, one per flush, written by earlier versions (read as is).
+ */
+export const FILE_RE = /^(\d{12})-(\d+)-(\d+)-(\d+)\.arrows?$/;
+export const OPEN_RE = /^(\d{12})\.arrows$/;
+export const isLogFile = (name: string): boolean => FILE_RE.test(name) || OPEN_RE.test(name);
 
 export interface Partition {
   file: string;
   seq: number;
+  /** -Infinity / Infinity / NaN for an open segment (unknown until read). */
   minTime: number;
   maxTime: number;
   rows: number;
@@ -33,57 +44,223 @@ export function listPartitions(dir: string): Partition[] {
   for (const file of names) {
     const m = FILE_RE.exec(file);
     if (m) out.push({ file: path.join(dir, file), seq: Number(m[1]), minTime: Number(m[2]), maxTime: Number(m[3]), rows: Number(m[4]) });
+    const o = OPEN_RE.exec(file);
+    if (o) out.push({ file: path.join(dir, file), seq: Number(o[1]), minTime: -Infinity, maxTime: Infinity, rows: NaN });
   }
   return out.sort((a, b) => a.seq - b.seq);
 }
 
-/**
- * Writes partitions: one Arrow IPC file per run of same-schema tables, via temp file + fsync + rename +
- * fsync of the directory, so a partition is either complete or absent. Synchronous on purpose: it runs in the
- * log writer's own thread, where blocking costs nobody (and keeps libuv's pool free for inference).
- */
-export class PartitionWriter {
-  private readonly seqs = new Map<string, number>();
-  constructor(
-    private readonly root: string,
-    /** fsync each partition and its directory before acknowledging (default). Off: durable against a killed process, not a power cut. */
-    private readonly fsync = true,
-  ) {}
+/** A partition as one table (an empty table for an empty segment); constants come back as plain columns. */
+export function readPartition(file: string): arrow.Table {
+  const bytes = readFileSync(file);
+  if (file.endsWith('.arrow')) return arrow.tableFromIPC(bytes);
+  const batches: arrow.RecordBatch[] = [];
+  try {
+    for (const b of arrow.RecordBatchReader.from(bytes)) batches.push(b);
+  } catch {
+    // A torn last message (the writer was killed mid-append): its rows were never acknowledged.
+  }
+  if (!batches.length) return new arrow.Table();
+  const t = new arrow.Table(batches);
+  if (!t.schema.fields.some((f) => arrow.DataType.isDictionary(f.type))) return t;
+  const vectors: Record<string, arrow.Vector> = {};
+  for (const f of t.schema.fields) vectors[f.name] = plainVector(t.getChild(f.name)!);
+  return new arrow.Table(vectors);
+}
 
-  write(pipeline: string, tables: arrow.Table[]): void {
-    const dir = pipelineDir(this.root, pipeline);
-    mkdirSync(dir, { recursive: true });
-    for (const table of concatTables(tables)) {
-      let min = Infinity;
-      let max = -Infinity;
-      for (const d of table.getChild('time')!.data) {
-        const v = d.values as BigInt64Array;
-        for (let i = 0; i < d.length; i++) {
-          const t = Number(v[i]);
-          if (t < min) min = t;
-          if (t > max) max = t;
-        }
-      }
-      let seq = this.seqs.get(pipeline) ?? Math.max(0, ...listPartitions(dir).map((p) => p.seq));
-      this.seqs.set(pipeline, ++seq);
-      const name = `${String(seq).padStart(12, '0')}-${min}-${max}-${table.numRows}.arrow`;
-      const tmp = path.join(dir, `.${name}.${process.pid}.tmp`);
-      const bytes = arrow.tableToIPC(table, 'file');
-      const fd = openSync(tmp, 'w');
-      try {
-        for (let at = 0; at < bytes.byteLength; ) at += writeSync(fd, bytes, at);
-        if (this.fsync) fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, path.join(dir, name));
-      if (!this.fsync) continue;
-      const dfd = openSync(dir, 'r');
-      try {
-        fsyncSync(dfd);
-      } finally {
-        closeSync(dfd);
+/** Collects what the Arrow writer emits, to be written with one writev (no join into a single buffer). */
+class Chunks extends arrow.AsyncByteQueue {
+  chunks: Uint8Array[] = [];
+  override write(value: Uint8Array): void {
+    if (value.byteLength > 0) this.chunks.push(value);
+  }
+}
+
+interface Segment {
+  dir: string;
+  seq: number;
+  file: string;
+  fd: number;
+  schemaKey: string;
+  writer: arrow.RecordBatchStreamWriter;
+  sink: Chunks;
+  dictTypes: Map<string, arrow.Dictionary>;
+  rows: number;
+  bytes: number;
+  minTime: number;
+  maxTime: number;
+  /** The directory entry is not yet durable. */
+  dirDirty: boolean;
+  /** Written since the last fsync. */
+  dirty: boolean;
+}
+
+const schemaKey = (s: arrow.Schema) => s.fields.map((f) => `${f.name}:${f.type}:${f.nullable}`).join('|');
+
+function writeAll(fd: number, chunks: Uint8Array[]): number {
+  let total = 0;
+  for (const c of chunks) total += c.byteLength;
+  let done = 0;
+  let rest = chunks;
+  while (done < total) {
+    let n = writevSync(fd, rest.slice(0, 512));
+    done += n;
+    // Partial write: drop what went out, keep the rest of a half-written chunk.
+    while (n > 0 && rest.length) {
+      const c = rest[0]!;
+      if (n >= c.byteLength) {
+        n -= c.byteLength;
+        rest = rest.slice(1);
+      } else {
+        rest = [c.subarray(n), ...rest.slice(1)];
+        n = 0;
       }
     }
   }
+  return total;
+}
+
+/** Requests below this many rows are coalesced with their neighbours into one record batch. */
+const COALESCE_ROWS = 8192;
+
+/**
+ * Appends inference rows to one open Arrow IPC stream segment per pipeline (group commit: `sync` fsyncs each
+ * touched segment once per flush, covering every request queued since the last). Synchronous on purpose: it runs
+ * in the log writer's own thread, where blocking costs nobody.
+ */
+export class SegmentWriter {
+  private readonly segments = new Map<string, Segment>();
+  constructor(
+    private readonly root: string,
+    /** fsync segments (and their directory when created) before acknowledging (default). */
+    private readonly fsync = true,
+    /** Seal a segment and start the next once it holds this many bytes. */
+    private readonly segmentBytes = 64 << 20,
+  ) {}
+
+  /** Appends the frames of one pipeline (not yet durable: call `sync`). On error the segment is abandoned. */
+  write(pipeline: string, frames: ResultFrame[]): void {
+    try {
+      for (const group of batches(frames)) {
+        let dictTypes = this.segments.get(pipeline)?.dictTypes ?? new Map<string, arrow.Dictionary>();
+        let batch = logBatch(group, dictTypes);
+        let seg = this.segments.get(pipeline);
+        if (seg && seg.schemaKey !== schemaKey(batch.schema)) {
+          // New columns (another pipeline version): a new segment, so every segment has one schema.
+          this.seal(pipeline);
+          seg = undefined;
+          batch = logBatch(group, (dictTypes = new Map()));
+        }
+        seg ??= this.open(pipeline, batch.schema, dictTypes);
+        seg.writer.write(batch);
+        const chunks = seg.sink.chunks;
+        seg.sink.chunks = [];
+        seg.bytes += writeAll(seg.fd, chunks);
+        seg.dirty = true;
+        seg.rows += batch.numRows;
+        for (const f of group) {
+          if (f.time < seg.minTime) seg.minTime = f.time;
+          if (f.time > seg.maxTime) seg.maxTime = f.time;
+        }
+      }
+    } catch (e) {
+      this.abandon(pipeline);
+      throw e;
+    }
+  }
+
+  /** Makes everything written to the pipeline's segment durable; seals it when full. */
+  sync(pipeline: string): void {
+    const seg = this.segments.get(pipeline);
+    if (!seg) return;
+    try {
+      if (this.fsync && seg.dirty) fsyncSync(seg.fd);
+      seg.dirty = false;
+      if (this.fsync && seg.dirDirty) syncDir(seg.dir);
+      seg.dirDirty = false;
+    } catch (e) {
+      this.abandon(pipeline);
+      throw e;
+    }
+    if (seg.bytes >= this.segmentBytes) this.seal(pipeline);
+  }
+
+  /** Seals every open segment (renamed to its final name). */
+  close(): void {
+    for (const p of [...this.segments.keys()]) this.seal(p);
+  }
+
+  private open(pipeline: string, schema: arrow.Schema, dictTypes: Map<string, arrow.Dictionary>): Segment {
+    const dir = pipelineDir(this.root, pipeline);
+    mkdirSync(dir, { recursive: true });
+    let seq = Math.max(0, ...listPartitions(dir).map((p) => p.seq)) + 1;
+    for (;;) {
+      const file = path.join(dir, `${String(seq).padStart(12, '0')}.arrows`);
+      let fd: number;
+      try {
+        fd = openSync(file, 'wx'); // never append to another process's segment
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+          seq++;
+          continue;
+        }
+        throw e;
+      }
+      const sink = new Chunks();
+      const writer = new arrow.RecordBatchStreamWriter({ autoDestroy: false });
+      writer.reset(sink, schema);
+      const seg: Segment = { dir, seq, file, fd, schemaKey: schemaKey(schema), writer, sink, dictTypes, rows: 0, bytes: 0, minTime: Infinity, maxTime: -Infinity, dirDirty: true, dirty: false };
+      this.segments.set(pipeline, seg);
+      return seg;
+    }
+  }
+
+  private seal(pipeline: string): void {
+    const seg = this.segments.get(pipeline);
+    if (!seg) return;
+    this.segments.delete(pipeline);
+    closeSync(seg.fd);
+    if (seg.rows === 0) return unlinkSync(seg.file);
+    // Durable contents already; the new name only saves readers from opening it (an unrenamed one reads the same).
+    renameSync(seg.file, path.join(seg.dir, `${String(seg.seq).padStart(12, '0')}-${seg.minTime}-${seg.maxTime}-${seg.rows}.arrows`));
+  }
+
+  private abandon(pipeline: string): void {
+    const seg = this.segments.get(pipeline);
+    this.segments.delete(pipeline);
+    if (seg)
+      try {
+        closeSync(seg.fd);
+      } catch {
+        /* already closed */
+      }
+  }
+}
+
+function syncDir(dir: string): void {
+  const dfd = openSync(dir, 'r');
+  try {
+    fsyncSync(dfd);
+  } finally {
+    closeSync(dfd);
+  }
+}
+
+/** Runs of same-layout frames; small frames coalesced up to COALESCE_ROWS, large ones on their own (no copy). */
+function* batches(frames: ResultFrame[]): Generator<ResultFrame[]> {
+  let run: ResultFrame[] = [];
+  let rows = 0;
+  let layout = '';
+  for (const f of frames) {
+    const l = frameLayout(f);
+    if (run.length && (l !== layout || f.numRows >= COALESCE_ROWS || rows + f.numRows > COALESCE_ROWS)) {
+      yield run;
+      run = [];
+      rows = 0;
+    }
+    run.push(f);
+    rows += f.numRows;
+    layout = l;
+  }
+  if (run.length) yield run;
 }

@@ -1,6 +1,6 @@
 import * as arrow from 'apache-arrow';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -67,15 +67,68 @@ describe('InferenceLogStore', () => {
     expect(Array.from({ length: 5 }, (_, i) => t.getChild('anomaly.fraud')!.get(i))).toEqual([null, null, true, false, true]);
   });
 
-  it('batches writes: many appends, few partition files, each fsynced and renamed into place', async () => {
+  it('batches writes: many appends go to one stream segment, coalesced into few record batches; close seals it', async () => {
     const dir = tmp();
     const store = new InferenceLogStore(dir, { flushIntervalMs: 50 });
     const acks = Array.from({ length: 200 }, (_, i) => store.append('p', result(1, i, 1000 + i)));
     await Promise.all(acks);
-    const files = readdirSync(path.join(dir, 'p'));
-    expect(files.length).toBeLessThan(5);
-    expect(files.every((f) => f.endsWith('.arrow') && !f.startsWith('.'))).toBe(true);
+    expect(readdirSync(path.join(dir, 'p'))).toEqual(['000000000001.arrows']);
+    const open = [...arrow.RecordBatchReader.from(readFileSync(path.join(dir, 'p', '000000000001.arrows')))];
+    expect(open.length).toBeLessThan(10);
     expect(store.read('p', { limit: 1000 }).table.numRows).toBe(200);
+    await store.close();
+    expect(readdirSync(path.join(dir, 'p'))).toEqual(['000000000001-1000-1199-200.arrows']);
+    const t = store.read('p', { start: 1100, end: 1105 }).table;
+    expect(ys(t)).toEqual([100, 101, 102, 103, 104]);
+    // Per-request constants are stored dictionary-encoded and read back as plain columns.
+    const meta = store.read('p', { limit: 2, dataset: ['metadata'] }).table;
+    expect(String(meta.getChild('metadata.pipeline_version')!.type)).toBe('Utf8');
+    expect(meta.getChild('metadata.pipeline_version')!.get(1)).toBe('v1');
+    expect(Array.from((meta.getChild('metadata.elapsed')!.get(0) as arrow.Vector).toArray())).toEqual([10, 20]);
+  });
+
+  it('reads partitions written by earlier versions (Arrow IPC files) together with stream segments', async () => {
+    const dir = tmp();
+    const legacy = new arrow.Table({
+      time: arrow.makeVector(arrow.makeData({ type: new arrow.TimestampMillisecond(), length: 2, data: BigInt64Array.of(500n, 501n) })),
+      'out.y': arrow.vectorFromArray([[7], [8]], new arrow.List(new arrow.Field('item', new arrow.Float32(), false))),
+    });
+    const pdir = path.join(dir, 'ws', 'p');
+    mkdirSync(pdir, { recursive: true });
+    writeFileSync(path.join(pdir, '000000000003-500-501-2.arrow'), arrow.tableToIPC(legacy, 'file'));
+    const store = new InferenceLogStore(dir);
+    await store.append('ws/p', result(2, 100, 1000));
+    expect(readdirSync(pdir).sort()).toEqual(['000000000003-500-501-2.arrow', '000000000004.arrows']);
+    expect(ys(store.read('ws/p').table)).toEqual([101, 100, 8, 7]);
+    expect(ys(store.read('ws/p', { start: 0, end: 2000 }).table)).toEqual([7, 8, 100, 101]);
+    expect(store.pipelines()).toEqual(['ws/p']);
+  });
+
+  it('a torn last record batch (killed mid-append) is ignored; the acknowledged rows read back', async () => {
+    const dir = tmp();
+    const store = new InferenceLogStore(dir, { worker: false });
+    await store.append('p', result(3, 0, 1000));
+    const file = path.join(dir, 'p', '000000000001.arrows');
+    const good = readFileSync(file);
+    await store.append('p', result(3, 3, 2000));
+    const both = readFileSync(file);
+    // Every cut inside the second append's bytes leaves exactly the first three rows.
+    for (const cut of [good.length + 3, good.length + 20, Math.floor((good.length + both.length) / 2), both.length - 1]) {
+      writeFileSync(file, both.subarray(0, cut));
+      expect(ys(store.read('p', { limit: 100 }).table)).toEqual([2, 1, 0]);
+    }
+  });
+
+  it('backpressure: past the high-water mark the caller waits until the writer catches up', async () => {
+    const store = new InferenceLogStore(tmp(), { maxPendingBytes: 1000, flushIntervalMs: 5 });
+    expect(store.backpressure()).toBeUndefined();
+    const ack = store.append('p', result(100, 0, 1000));
+    const wait = store.backpressure();
+    expect(wait).toBeInstanceOf(Promise);
+    await wait;
+    await ack;
+    expect(store.backpressure()).toBeUndefined();
+    expect(store.read('p').table.numRows).toBe(100);
   });
 
   it('a writer killed with SIGKILL loses no acknowledged rows, and the store still opens', async () => {

@@ -1,11 +1,11 @@
 import * as arrow from 'apache-arrow';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { JoeyError } from '../../model/index.js';
 import type { ResultFrame } from '../runtime/encode.js';
 import { LogBuffer, transferable, type BufferOptions } from './buffer.js';
-import { FILE_RE, listPartitions, pipelineDir, type Partition } from './partitions.js';
+import { isLogFile, listPartitions, pipelineDir, readPartition, type Partition } from './partitions.js';
 import { concatTables, selectColumns, takeRows } from './table.js';
 
 export interface LogStoreOptions extends BufferOptions {
@@ -14,6 +14,11 @@ export interface LogStoreOptions extends BufferOptions {
    * answers inferences. `false` writes on the calling thread (blocking it during each flush).
    */
   worker?: boolean;
+  /**
+   * Memory high-water mark (default 256 MiB): while more than this many bytes of rows wait for their
+   * acknowledgement, `backpressure()` returns a promise the caller awaits before answering (until half is left).
+   */
+  maxPendingBytes?: number;
 }
 
 export interface ReadOptions {
@@ -45,13 +50,21 @@ class WorkerWriter {
   /** Set when the thread died: later writes happen on the calling thread instead. */
   private fallback: LogBuffer | undefined;
   private next = 1;
-  private readonly waiting = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
+  private readonly waiting = new Map<number, { resolve: () => void; reject: (e: unknown) => void; bytes: number }>();
+  /** Bytes of rows posted to the thread and not yet acknowledged. */
+  private pendingBytes = 0;
+  private drained: (() => void)[] = [];
 
-  constructor(root: string, opts: BufferOptions) {
+  constructor(
+    root: string,
+    opts: BufferOptions,
+    private readonly maxPendingBytes = 256 << 20,
+  ) {
     this.worker = new Worker(workerEntry(), { workerData: { root, opts } });
     this.worker.on('message', (m: { id: number; error?: string }) => {
       const w = this.waiting.get(m.id);
       this.waiting.delete(m.id);
+      this.release(w?.bytes ?? 0);
       if (this.waiting.size === 0) this.worker.unref();
       if (m.error) w?.reject(new JoeyError('log_write_failed', `inference log write failed: ${m.error}`, { status: 500 }));
       else w?.resolve();
@@ -60,6 +73,7 @@ class WorkerWriter {
       this.fallback ??= new LogBuffer(root, opts);
       for (const w of this.waiting.values()) w.reject(e);
       this.waiting.clear();
+      this.release(Infinity);
     };
     this.worker.on('error', die);
     this.worker.on('exit', (code) => die(new JoeyError('log_write_failed', `the inference log writer exited (${code})`, { status: 500 })));
@@ -67,13 +81,26 @@ class WorkerWriter {
     this.worker.unref();
   }
 
-  private call(msg: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<void> {
+  private release(bytes: number): void {
+    this.pendingBytes = Math.max(0, this.pendingBytes - bytes);
+    if (this.drained.length && this.pendingBytes <= this.maxPendingBytes / 2) this.drained.splice(0).forEach((r) => r());
+  }
+
+  /** A promise to await before answering while too many rows wait for their acknowledgement; else undefined. */
+  backpressure(): Promise<void> | undefined {
+    if (this.fallback || this.pendingBytes <= this.maxPendingBytes) return undefined;
+    return new Promise((resolve) => this.drained.push(resolve));
+  }
+
+  private call(msg: Record<string, unknown>, transfer: ArrayBuffer[] = [], bytes = 0): Promise<void> {
     if (this.fallback) {
       if (msg.type === 'flush') return Promise.resolve(this.fallback.flush());
+      if (msg.type === 'close') return Promise.resolve(this.fallback.close());
       return this.fallback.append(msg.pipeline as string, msg.frame as ResultFrame);
     }
     const id = this.next++;
-    const p = new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    this.pendingBytes += bytes;
+    const p = new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject, bytes }));
     // Keep the process alive while rows wait to become durable.
     this.worker.ref();
     this.worker.postMessage({ ...msg, id }, transfer);
@@ -84,15 +111,33 @@ class WorkerWriter {
     if (this.fallback) return this.call({ type: 'append', pipeline, frame });
     const transfer: ArrayBuffer[] = [];
     const msg = { type: 'append', pipeline, frame: transferable(frame, transfer) };
-    return this.call(msg, transfer);
+    return this.call(msg, transfer, frameBytes(frame));
   }
 
   flush(): Promise<void> {
     return this.call({ type: 'flush' });
   }
+
+  /** Flushes and seals the open segments. */
+  close(): Promise<void> {
+    return this.call({ type: 'close' });
+  }
 }
 
 const writers = new Map<string, WorkerWriter>();
+
+function frameBytes(f: ResultFrame): number {
+  let b = f.numRows * 8;
+  for (const c of f.columns.values()) b += c.kind === 'tensor' ? c.data.byteLength : c.constant ? 64 : f.numRows * 16;
+  return b;
+}
+
+interface Writer {
+  append(p: string, f: ResultFrame): Promise<void>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+  backpressure(): Promise<void> | undefined;
+}
 
 /**
  * The inference log store: per pipeline, a directory of Arrow IPC partition files under `<stateDir>/logs/`.
@@ -102,7 +147,7 @@ const writers = new Map<string, WorkerWriter>();
  * acknowledgement had not resolved; a torn temp file is never visible (it is never renamed into place).
  */
 export class InferenceLogStore {
-  private writerImpl: { append(p: string, f: ResultFrame): Promise<void>; flush(): Promise<void> } | undefined;
+  private writerImpl: Writer | undefined;
 
   constructor(
     readonly root: string,
@@ -110,17 +155,17 @@ export class InferenceLogStore {
   ) {}
 
   /** Created on the first write: a store that is only read never starts a thread. */
-  private get writer(): { append(p: string, f: ResultFrame): Promise<void>; flush(): Promise<void> } {
+  private get writer(): Writer {
     if (this.writerImpl) return this.writerImpl;
-    const { worker = true, ...bufferOpts } = this.opts;
+    const { worker = true, maxPendingBytes, ...bufferOpts } = this.opts;
     if (worker) {
       const key = path.resolve(this.root);
       let w = writers.get(key);
-      if (!w) writers.set(key, (w = new WorkerWriter(key, bufferOpts)));
+      if (!w) writers.set(key, (w = new WorkerWriter(key, bufferOpts, maxPendingBytes)));
       this.writerImpl = w;
     } else {
       const buffer = new LogBuffer(this.root, bufferOpts);
-      this.writerImpl = { append: (p, f) => buffer.append(p, f), flush: async () => buffer.flush() };
+      this.writerImpl = { append: (p, f) => buffer.append(p, f), flush: async () => buffer.flush(), close: async () => buffer.close(), backpressure: () => undefined };
     }
     return this.writerImpl;
   }
@@ -147,8 +192,17 @@ export class InferenceLogStore {
     return this.writerImpl ? this.writerImpl.flush() : Promise.resolve();
   }
 
+  /**
+   * While more rows wait for their acknowledgement than `maxPendingBytes` allows, a promise to await before
+   * answering (backpressure); otherwise undefined (the common case: nothing to wait for).
+   */
+  backpressure(): Promise<void> | undefined {
+    return this.writerImpl?.backpressure();
+  }
+
+  /** Makes everything durable and seals the open segment files. */
   async close(): Promise<void> {
-    await this.flush();
+    if (this.writerImpl) await this.writerImpl.close();
   }
 
   private partitions(dir: string): Partition[] {
@@ -165,7 +219,7 @@ export class InferenceLogStore {
       } catch {
         return;
       }
-      if (entries.some((e) => e.isFile() && FILE_RE.test(e.name))) out.push(prefix.join('/'));
+      if (entries.some((e) => e.isFile() && isLogFile(e.name))) out.push(prefix.join('/'));
       for (const e of entries) if (e.isDirectory()) walk(path.join(dir, e.name), [...prefix, decodeURIComponent(e.name)]);
     };
     walk(this.root, []);
@@ -197,6 +251,7 @@ export class InferenceLogStore {
           break;
         }
         const t = readPartition(parts[i]!.file);
+        if (!t.numRows) continue;
         const k = Math.min(need, t.numRows);
         if (k < t.numRows) truncated = true;
         tables.push(takeRows(t, Int32Array.from({ length: k }, (_, j) => t.numRows - 1 - j)));
@@ -211,6 +266,7 @@ export class InferenceLogStore {
           break;
         }
         let t = readPartition(p.file);
+        if (!t.numRows) continue;
         if (p.minTime < start || p.maxTime >= end) {
           const times = t.getChild('time')!;
           const idx: number[] = [];
@@ -236,10 +292,6 @@ export class InferenceLogStore {
 
 function firstTime(t: arrow.Table): number {
   return t.numRows ? Number(t.getChild('time')!.get(0) as unknown as number) : 0;
-}
-
-function readPartition(file: string): arrow.Table {
-  return arrow.tableFromIPC(readFileSync(file));
 }
 
 export function toMs(t: Date | number | string): number {

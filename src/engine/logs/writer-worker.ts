@@ -4,21 +4,27 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ResultFrame } from '../runtime/encode.js';
-import { LogBuffer, received, type BufferOptions } from './buffer.js';
+import { LogBuffer, type BufferOptions } from './buffer.js';
 
-type Msg = { type: 'append'; id: number; pipeline: string; frame: ResultFrame } | { type: 'flush'; id: number };
+type Msg = { type: 'append'; id: number; pipeline: string; frame: ResultFrame } | { type: 'flush' | 'close'; id: number };
 
 const { root, opts } = workerData as { root: string; opts: BufferOptions };
 const buffer = new LogBuffer(root, opts);
 
 parentPort!.on('message', (m: Msg) => {
   if (m.type === 'append') {
-    buffer.append(m.pipeline, received(m.frame)).then(
+    buffer.append(m.pipeline, m.frame).then(
       () => parentPort!.postMessage({ id: m.id }),
       (e: Error) => parentPort!.postMessage({ id: m.id, error: e.message }),
     );
   } else {
-    buffer.flush();
+    try {
+      if (m.type === 'close') buffer.close();
+      else buffer.flush();
+    } catch (e) {
+      void Promise.resolve().then(() => parentPort!.postMessage({ id: m.id, error: (e as Error).message }));
+      return;
+    }
     // After the appends' acknowledgements (queued as microtasks by flush), so a flush never overtakes them.
     void Promise.resolve().then(() => parentPort!.postMessage({ id: m.id }));
   }

@@ -18,6 +18,8 @@ export interface RuntimePipeline {
 /** Where finished inferences go (the inference log store implements this). */
 export interface InferenceSink {
   append(pipeline: string, result: ResultFrame): void;
+  /** A promise to await before answering when the sink holds too much unwritten data (backpressure). */
+  backpressure?(): Promise<void> | undefined;
 }
 
 export interface ExecutorOptions {
@@ -125,6 +127,8 @@ export class PipelineExecutor {
     columns.set('metadata.last_model', constant(JSON.stringify({ model_name: last.name, model_sha: last.sha })));
     columns.set('metadata.partition', constant(this.opts.partition ?? 'engine'));
     this.opts.sink?.append(this.pipeline.name, full);
+    const wait = this.opts.sink?.backpressure?.();
+    if (wait) await wait;
     return selectDataset(full, opts.dataset, opts.datasetExclude);
   }
 
