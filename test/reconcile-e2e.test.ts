@@ -75,6 +75,14 @@ describe('joey plan / apply on the examples (embedded engine)', { timeout: 300_0
     expect(broken.stderr).toMatch(/pipelines\/ccfraud\.yaml:\d+:\d+: error: /);
     expect(broken.stderr).toMatch(/nothing was planned or changed/);
     expect(broken.stdout).toBe('');
+
+    // destroy needs no (valid) manifests: everything joey manages goes, in reverse order.
+    const destroyed = joey(['destroy', '.', '--auto-approve'], dir);
+    expect(destroyed.code, destroyed.stderr).toBe(0);
+    expect(destroyed.stdout).toContain('Plan: 0 to add, 0 to change, 0 to replace, 9 to destroy.');
+    expect(destroyed.stdout).toMatch(/Apply complete! 9 succeeded/);
+    expect(destroyed.stdout.indexOf('Workspace/fraud: destroying')).toBeGreaterThan(destroyed.stdout.indexOf('Model/fraud/ccfraud: destroyed'));
+    expect(joey(['destroy', '.', '--auto-approve'], dir).stdout).toContain('Nothing to destroy');
   });
 
   it('two applies at once: the second fails with the holder identity, or waits for it', async () => {

@@ -299,9 +299,7 @@ export class EngineProvider implements Provider {
       case 'Model': {
         const m = e.models.byName(this.workspaceId(op.workspace), op.name);
         if (!m) return;
-        const del = (e.models as unknown as { delete?: (id: number) => Promise<unknown> }).delete;
-        if (typeof del !== 'function') throw new JoeyError('unsupported', `${op.key}: the engine cannot delete models yet`, { status: 501 });
-        await del.call(e.models, m.id);
+        await e.models.delete(m.id); // refused (409) while a deployed pipeline still uses it
         return;
       }
       case 'DeploymentConfig': {
