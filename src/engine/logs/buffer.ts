@@ -13,6 +13,8 @@ export interface BufferOptions {
    * they survive a killed process, but not a power cut or kernel crash.
    */
   fsync?: boolean;
+  /** Start a new segment file once the open one holds this many bytes (default 64 MiB). */
+  segmentBytes?: number;
 }
 
 interface Pending {
@@ -47,12 +49,13 @@ export class LogBuffer {
   private bytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private writeScheduled = false;
+  private flushing: Promise<void> = Promise.resolve();
   private readonly writer: SegmentWriter;
   private readonly opts: Required<BufferOptions>;
 
   constructor(root: string, opts: BufferOptions = {}) {
-    this.opts = { flushRows: 50_000, flushBytes: 16 << 20, flushIntervalMs: 1000, fsync: true, ...opts };
-    this.writer = new SegmentWriter(root, this.opts.fsync);
+    this.opts = { flushRows: 50_000, flushBytes: 16 << 20, flushIntervalMs: 1000, fsync: true, segmentBytes: 64 << 20, ...opts };
+    this.writer = new SegmentWriter(root, this.opts.fsync, this.opts.segmentBytes);
   }
 
   append(pipeline: string, frame: ResultFrame): Promise<void> {
@@ -65,9 +68,9 @@ export class LogBuffer {
     this.rows += frame.numRows;
     this.bytes += size;
     const ack = new Promise<void>((resolve, reject) => p!.waiters.push({ resolve, reject }));
-    if (this.rows >= this.opts.flushRows || this.bytes >= this.opts.flushBytes) setImmediate(() => this.flush());
+    if (this.rows >= this.opts.flushRows || this.bytes >= this.opts.flushBytes) setImmediate(() => void this.flush());
     else {
-      if (!this.timer) this.timer = setTimeout(() => this.flush(), this.opts.flushIntervalMs);
+      if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.opts.flushIntervalMs);
       if ((p.rows >= WRITE_ROWS || p.bytes >= WRITE_BYTES) && !this.writeScheduled) {
         this.writeScheduled = true;
         setImmediate(() => this.writeQueued());
@@ -97,7 +100,15 @@ export class LogBuffer {
    * Writes everything buffered (synchronously) with one fsync per pipeline segment (group commit); every waiting
    * acknowledgement resolves or rejects.
    */
-  flush(): void {
+  flush(): Promise<void> {
+    // Also waits for earlier flushes still fsyncing: when this resolves, everything appended before is durable.
+    const prev = this.flushing;
+    const next = Promise.all([prev, this.flushNow()]).then(() => undefined);
+    this.flushing = next;
+    return next;
+  }
+
+  private async flushNow(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.writeQueued(true);
@@ -105,20 +116,22 @@ export class LogBuffer {
     this.pending.clear();
     this.rows = 0;
     this.bytes = 0;
-    for (const [pipeline, p] of batch) {
-      try {
-        if (p.error) throw p.error;
-        this.writer.sync(pipeline);
-        p.waiters.forEach((w) => w.resolve());
-      } catch (e) {
-        p.waiters.forEach((w) => w.reject(e));
-      }
-    }
+    await Promise.all(
+      batch.map(async ([pipeline, p]) => {
+        try {
+          if (p.error) throw p.error;
+          await this.writer.sync(pipeline);
+          p.waiters.forEach((w) => w.resolve());
+        } catch (e) {
+          p.waiters.forEach((w) => w.reject(e));
+        }
+      }),
+    );
   }
 
   /** Flushes, then seals the open segments (they get their final names). */
-  close(): void {
-    this.flush();
+  async close(): Promise<void> {
+    await this.flush();
     this.writer.close();
   }
 }

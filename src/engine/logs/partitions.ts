@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writevSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writevSync } from 'node:fs';
 import path from 'node:path';
 import { JoeyError } from '../../model/index.js';
 import type { ResultFrame } from '../runtime/encode.js';
@@ -91,8 +91,12 @@ interface Segment {
   maxTime: number;
   /** The directory entry is not yet durable. */
   dirDirty: boolean;
-  /** Written since the last fsync. */
+  /** Written since the last fsync started. */
   dirty: boolean;
+  /** fsyncs under way (they run on libuv's pool while this thread keeps writing). */
+  syncing: number;
+  /** Full: no more writes; sealed once its last fsync is done. */
+  retired: boolean;
 }
 
 const schemaKey = (s: arrow.Schema) => s.fields.map((f) => `${f.name}:${f.type}:${f.nullable}`).join('|');
@@ -130,6 +134,8 @@ const COALESCE_ROWS = 8192;
  */
 export class SegmentWriter {
   private readonly segments = new Map<string, Segment>();
+  /** Full segments of a pipeline waiting for their last fsync before they are sealed. */
+  private readonly retired = new Map<string, Segment[]>();
   constructor(
     private readonly root: string,
     /** fsync segments (and their directory when created) before acknowledging (default). */
@@ -147,7 +153,7 @@ export class SegmentWriter {
         let seg = this.segments.get(pipeline);
         if (seg && seg.schemaKey !== schemaKey(batch.schema)) {
           // New columns (another pipeline version): a new segment, so every segment has one schema.
-          this.seal(pipeline);
+          this.retire(pipeline);
           seg = undefined;
           batch = logBatch(group, (dictTypes = new Map()));
         }
@@ -162,6 +168,7 @@ export class SegmentWriter {
           if (f.time < seg.minTime) seg.minTime = f.time;
           if (f.time > seg.maxTime) seg.maxTime = f.time;
         }
+        if (seg.bytes >= this.segmentBytes) this.retire(pipeline);
       }
     } catch (e) {
       this.abandon(pipeline);
@@ -169,24 +176,45 @@ export class SegmentWriter {
     }
   }
 
-  /** Makes everything written to the pipeline's segment durable; seals it when full. */
-  sync(pipeline: string): void {
-    const seg = this.segments.get(pipeline);
-    if (!seg) return;
-    try {
-      if (this.fsync && seg.dirty) fsyncSync(seg.fd);
-      seg.dirty = false;
-      if (this.fsync && seg.dirDirty) syncDir(seg.dir);
-      seg.dirDirty = false;
-    } catch (e) {
-      this.abandon(pipeline);
-      throw e;
-    }
-    if (seg.bytes >= this.segmentBytes) this.seal(pipeline);
+  /**
+   * Makes everything written so far to the pipeline's segments durable: one fsync per written segment (group
+   * commit), run on libuv's pool so this thread keeps writing meanwhile. Full segments are sealed afterwards.
+   */
+  async sync(pipeline: string): Promise<void> {
+    const segs = [...(this.retired.get(pipeline) ?? []), ...(this.segments.has(pipeline) ? [this.segments.get(pipeline)!] : [])];
+    await Promise.all(segs.map((seg) => this.syncSegment(pipeline, seg)));
   }
 
-  /** Seals every open segment (renamed to its final name). */
+  private async syncSegment(pipeline: string, seg: Segment): Promise<void> {
+    if (this.fsync && seg.dirty) {
+      seg.dirty = false;
+      seg.syncing++;
+      try {
+        await new Promise<void>((resolve, reject) => fsync(seg.fd, (e) => (e ? reject(e) : resolve())));
+        if (seg.dirDirty) syncDir(seg.dir);
+        seg.dirDirty = false;
+      } catch (e) {
+        if (!seg.retired) this.abandon(pipeline);
+        throw e;
+      } finally {
+        seg.syncing--;
+      }
+    }
+    seg.dirty = false;
+    if (seg.retired && seg.syncing === 0 && !seg.dirty) {
+      const list = this.retired.get(pipeline) ?? [];
+      if (list.includes(seg)) {
+        list.splice(list.indexOf(seg), 1);
+        if (!list.length) this.retired.delete(pipeline);
+        this.closeSegment(seg);
+      }
+    }
+  }
+
+  /** Seals every open segment (renamed to its final name). Call once everything is synced. */
   close(): void {
+    for (const segs of this.retired.values()) for (const seg of segs) this.closeSegment(seg);
+    this.retired.clear();
     for (const p of [...this.segments.keys()]) this.seal(p);
   }
 
@@ -209,16 +237,32 @@ export class SegmentWriter {
       const sink = new Chunks();
       const writer = new arrow.RecordBatchStreamWriter({ autoDestroy: false });
       writer.reset(sink, schema);
-      const seg: Segment = { dir, seq, file, fd, schemaKey: schemaKey(schema), writer, sink, dictTypes, rows: 0, bytes: 0, minTime: Infinity, maxTime: -Infinity, dirDirty: true, dirty: false };
+      const seg: Segment = { dir, seq, file, fd, schemaKey: schemaKey(schema), writer, sink, dictTypes, rows: 0, bytes: 0, minTime: Infinity, maxTime: -Infinity, dirDirty: true, dirty: false, syncing: 0, retired: false };
       this.segments.set(pipeline, seg);
       return seg;
     }
+  }
+
+  /** Stops writing to the pipeline's segment; it is sealed after its last fsync. */
+  private retire(pipeline: string): void {
+    const seg = this.segments.get(pipeline);
+    if (!seg) return;
+    this.segments.delete(pipeline);
+    seg.retired = true;
+    if (!this.fsync) return this.closeSegment(seg);
+    const list = this.retired.get(pipeline) ?? [];
+    list.push(seg);
+    this.retired.set(pipeline, list);
   }
 
   private seal(pipeline: string): void {
     const seg = this.segments.get(pipeline);
     if (!seg) return;
     this.segments.delete(pipeline);
+    this.closeSegment(seg);
+  }
+
+  private closeSegment(seg: Segment): void {
     closeSync(seg.fd);
     if (seg.rows === 0) return unlinkSync(seg.file);
     // Durable contents already; the new name only saves readers from opening it (an unrenamed one reads the same).

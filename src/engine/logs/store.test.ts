@@ -87,6 +87,20 @@ describe('InferenceLogStore', () => {
     expect(Array.from((meta.getChild('metadata.elapsed')!.get(0) as arrow.Vector).toArray())).toEqual([10, 20]);
   });
 
+  it('full segments are sealed after their last fsync; a new pipeline version starts a new segment', async () => {
+    const dir = tmp();
+    const store = new InferenceLogStore(dir, { segmentBytes: 1, flushIntervalMs: 5 });
+    await store.append('p', result(10, 0, 1000));
+    await store.append('p', result(10, 10, 2000));
+    const r3 = result(5, 20, 3000, 'v2');
+    r3.columns.set('anomaly.fraud', { kind: 'tensor', type: 'bool', data: new Uint8Array(5), shape: [] });
+    await store.append('p', r3);
+    await store.flush();
+    expect(readdirSync(path.join(dir, 'p')).sort()).toEqual(['000000000001-1000-1000-10.arrows', '000000000002-2000-2000-10.arrows', '000000000003-3000-3000-5.arrows']);
+    expect(ys(store.read('p', { start: 1500, end: 3500 }).table)).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
+    expect(store.read('p', { limit: 25, dataset: ['metadata.pipeline_version'] }).table.getChild('metadata.pipeline_version')!.get(0)).toBe('v2');
+  });
+
   it('reads partitions written by earlier versions (Arrow IPC files) together with stream segments', async () => {
     const dir = tmp();
     const legacy = new arrow.Table({

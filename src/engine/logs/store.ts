@@ -94,8 +94,8 @@ class WorkerWriter {
 
   private call(msg: Record<string, unknown>, transfer: ArrayBuffer[] = [], bytes = 0): Promise<void> {
     if (this.fallback) {
-      if (msg.type === 'flush') return Promise.resolve(this.fallback.flush());
-      if (msg.type === 'close') return Promise.resolve(this.fallback.close());
+      if (msg.type === 'flush') return this.fallback.flush();
+      if (msg.type === 'close') return this.fallback.close();
       return this.fallback.append(msg.pipeline as string, msg.frame as ResultFrame);
     }
     const id = this.next++;
@@ -165,7 +165,7 @@ export class InferenceLogStore {
       this.writerImpl = w;
     } else {
       const buffer = new LogBuffer(this.root, bufferOpts);
-      this.writerImpl = { append: (p, f) => buffer.append(p, f), flush: async () => buffer.flush(), close: async () => buffer.close(), backpressure: () => undefined };
+      this.writerImpl = { append: (p, f) => buffer.append(p, f), flush: () => buffer.flush(), close: () => buffer.close(), backpressure: () => undefined };
     }
     return this.writerImpl;
   }

@@ -18,14 +18,10 @@ parentPort!.on('message', (m: Msg) => {
       (e: Error) => parentPort!.postMessage({ id: m.id, error: e.message }),
     );
   } else {
-    try {
-      if (m.type === 'close') buffer.close();
-      else buffer.flush();
-    } catch (e) {
-      void Promise.resolve().then(() => parentPort!.postMessage({ id: m.id, error: (e as Error).message }));
-      return;
-    }
-    // After the appends' acknowledgements (queued as microtasks by flush), so a flush never overtakes them.
-    void Promise.resolve().then(() => parentPort!.postMessage({ id: m.id }));
+    // Resolves after the appends' acknowledgements, so a flush never overtakes them.
+    (m.type === 'close' ? buffer.close() : buffer.flush()).then(
+      () => parentPort!.postMessage({ id: m.id }),
+      (e: Error) => parentPort!.postMessage({ id: m.id, error: e.message }),
+    );
   }
 });
