@@ -61,13 +61,15 @@ class WorkerWriter {
     private readonly maxPendingBytes = 256 << 20,
   ) {
     this.worker = new Worker(workerEntry(), { workerData: { root, opts } });
-    this.worker.on('message', (m: { id: number; error?: string }) => {
-      const w = this.waiting.get(m.id);
-      this.waiting.delete(m.id);
-      this.release(w?.bytes ?? 0);
+    this.worker.on('message', ({ acks }: { acks: { id: number; error?: string }[] }) => {
+      for (const m of acks) {
+        const w = this.waiting.get(m.id);
+        this.waiting.delete(m.id);
+        this.release(w?.bytes ?? 0);
+        if (m.error) w?.reject(new JoeyError('log_write_failed', `inference log write failed: ${m.error}`, { status: 500 }));
+        else w?.resolve();
+      }
       if (this.waiting.size === 0) this.worker.unref();
-      if (m.error) w?.reject(new JoeyError('log_write_failed', `inference log write failed: ${m.error}`, { status: 500 }));
-      else w?.resolve();
     });
     const die = (e: unknown) => {
       this.fallback ??= new LogBuffer(root, opts);

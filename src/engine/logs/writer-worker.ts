@@ -11,17 +11,28 @@ type Msg = { type: 'append'; id: number; pipeline: string; frame: ResultFrame } 
 const { root, opts } = workerData as { root: string; opts: BufferOptions };
 const buffer = new LogBuffer(root, opts);
 
+/** Acknowledgements go back in one message per flush, not one per append. */
+let acks: { id: number; error?: string }[] = [];
+function ack(id: number, error?: string): void {
+  if (!acks.length)
+    queueMicrotask(() => {
+      parentPort!.postMessage({ acks });
+      acks = [];
+    });
+  acks.push(error === undefined ? { id } : { id, error });
+}
+
 parentPort!.on('message', (m: Msg) => {
   if (m.type === 'append') {
     buffer.append(m.pipeline, m.frame).then(
-      () => parentPort!.postMessage({ id: m.id }),
-      (e: Error) => parentPort!.postMessage({ id: m.id, error: e.message }),
+      () => ack(m.id),
+      (e: Error) => ack(m.id, e.message),
     );
   } else {
     // Resolves after the appends' acknowledgements, so a flush never overtakes them.
     (m.type === 'close' ? buffer.close() : buffer.flush()).then(
-      () => parentPort!.postMessage({ id: m.id }),
-      (e: Error) => parentPort!.postMessage({ id: m.id, error: e.message }),
+      () => ack(m.id),
+      (e: Error) => ack(m.id, e.message),
     );
   }
 });
