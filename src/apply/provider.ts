@@ -20,6 +20,10 @@ export interface DeleteOp {
   actualId?: string;
 }
 
+export interface ReadScope {
+  workspaces?: string[];
+}
+
 /**
  * A provider is where objects live (the engine, in-process or over HTTP; Kubernetes). The reconciler reads
  * everything once, diffs, then calls these per object in dependency order. Every write carries the full label set
@@ -27,8 +31,12 @@ export interface DeleteOp {
  */
 export interface Provider {
   readonly name: string;
-  /** Every object, managed or not, with its labels. */
-  read(): Promise<ActualObject[]>;
+  /**
+   * Every object, managed or not, with its labels. `scope.workspaces` names the workspaces the manifests declare
+   * or use: a provider that only sees what its caller may see (a remote server) checks those it cannot see, so a
+   * caller without access fails with the server's 403 instead of planning to create them.
+   */
+  read(scope?: ReadScope): Promise<ActualObject[]>;
   create(op: WriteOp): Promise<void>;
   update(op: WriteOp): Promise<void>;
   /** Replace an object whose immutable fields changed (delete + create, or a new version, as the provider sees fit). */

@@ -5,7 +5,7 @@ import { buildDesired } from '../plan/desired.js';
 import { computePlan } from '../plan/plan.js';
 import { stateFingerprint } from '../plan/fingerprint.js';
 import type { ActualObject, DesiredObject, Plan } from '../plan/types.js';
-import type { Provider } from './provider.js';
+import type { Provider, ReadScope } from './provider.js';
 import { acquireLock } from './lock.js';
 import { executePlan } from './execute.js';
 import type { ApplyResult, Reporter } from './reporter.js';
@@ -45,9 +45,14 @@ export interface PlanOptions {
   env?: string;
 }
 
+/** The workspaces the manifests declare or put objects in (what a remote provider must be able to see). */
+export function scopeOf(desired: { kind: string; name: string; workspace?: string }[]): ReadScope {
+  return { workspaces: [...new Set(desired.map((d) => (d.kind === 'Workspace' ? d.name : d.workspace)).filter((w): w is string => !!w))] };
+}
+
 /** Read the actual state and diff the desired objects against it. */
 export async function planAgainst(repo: DesiredRepo, provider: Provider, opts: PlanOptions = {}): Promise<{ plan: Plan; actual: ActualObject[] }> {
-  const actual = await provider.read();
+  const actual = await provider.read(scopeOf(repo.desired));
   const plan = computePlan({ desired: repo.desired, actual, commit: repo.commit, root: repo.root, env: opts.env, diagnostics: repo.diagnostics, ...opts });
   return { plan, actual };
 }
@@ -85,7 +90,7 @@ export async function applyRepo(source: { repo: DesiredRepo } | { plan: Plan }, 
     let plan: Plan;
     if ('plan' in source) {
       plan = source.plan;
-      const now = stateFingerprint(await provider.read());
+      const now = stateFingerprint(await provider.read(scopeOf(plan.changes)));
       if (now !== plan.stateFingerprint) {
         throw new JoeyError('stale_plan', 'the actual state changed since this plan was made; nothing was applied. Run `joey plan --out` again');
       }

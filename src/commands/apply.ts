@@ -7,7 +7,7 @@ import { loadPlanFile, looksLikePlanFile, publicPlan } from '../apply/planfile.j
 import { collectingReporter, textReporter } from '../apply/reporter.js';
 import { parseTimeout } from '../apply/lock.js';
 import { renderPlanText } from '../plan/index.js';
-import { openEngineProvider } from '../providers/engine/provider.js';
+import { openProvider } from '../providers/engine/provider.js';
 import { kubernetesApplyFlags, runKubernetesApply } from '../providers/kubernetes/kube-flags.js';
 
 export default class Apply extends JoeyCommand {
@@ -35,7 +35,7 @@ export default class Apply extends JoeyCommand {
     const root = saved?.root ?? target;
     const stateDir = stateDirFor(fromPlan && !saved?.root ? dirname(target) : root, flags.state);
     const source = saved ? { plan: saved } : { repo: await loadDesiredRepo(root, { env: flags.env, stateDir }) };
-    const provider = await openEngineProvider({ stateDir, endpoint: flags.endpoint, token: flags.token });
+    const provider = await openProvider({ stateDir, endpoint: flags.endpoint, token: flags.token });
     const collected = collectingReporter();
     const write = (line: string) => process.stdout.write(line + '\n');
     const reporter = flags.json ? collected : textReporter(write);

@@ -8,7 +8,7 @@ import { publicPlan } from '../apply/planfile.js';
 import { collectingReporter, textReporter } from '../apply/reporter.js';
 import { parseTimeout } from '../apply/lock.js';
 import { renderPlanText } from '../plan/index.js';
-import { openEngineProvider } from '../providers/engine/provider.js';
+import { openProvider } from '../providers/engine/provider.js';
 
 export default class Destroy extends JoeyCommand {
   static override description = 'delete every object joey manages, in reverse dependency order (objects joey did not create stay)';
@@ -24,7 +24,7 @@ export default class Destroy extends JoeyCommand {
     const { args, flags } = await this.parse(Destroy);
     const root = resolve(args.root);
     const stateDir = stateDirFor(root, flags.state);
-    const provider = await openEngineProvider({ stateDir, endpoint: flags.endpoint, token: flags.token });
+    const provider = await openProvider({ stateDir, endpoint: flags.endpoint, token: flags.token });
     const collected = collectingReporter();
     const write = (line: string) => process.stdout.write(line + '\n');
     try {

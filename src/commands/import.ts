@@ -6,7 +6,7 @@ import { generateManifests, importObject, parseKind } from '../apply/import.js';
 import { gitCommit } from '../apply/commit.js';
 import { loadDesiredRepo } from '../apply/reconcile.js';
 import { JoeyError } from '../model/index.js';
-import { openEngineProvider } from '../providers/engine/provider.js';
+import { openProvider } from '../providers/engine/provider.js';
 
 export default class Import extends JoeyCommand {
   static override description = 'adopt an existing object so joey manages it (KIND WORKSPACE/NAME), or write manifests for unmanaged objects (--generate DIR)';
@@ -25,7 +25,7 @@ export default class Import extends JoeyCommand {
     const { args, flags } = await this.parse(Import);
     const root = resolve(flags.root);
     const stateDir = stateDirFor(root, flags.state);
-    const provider = await openEngineProvider({ stateDir, endpoint: flags.endpoint, token: flags.token });
+    const provider = await openProvider({ stateDir, endpoint: flags.endpoint, token: flags.token });
     try {
       if (flags.generate !== undefined) {
         const dir = resolve(flags.generate || 'imported');

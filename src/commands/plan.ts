@@ -1,11 +1,12 @@
 import { Flags } from '@oclif/core';
 import { resolve } from 'node:path';
 import { JoeyCommand } from '../cli/base.js';
+import { JoeyError } from '../model/index.js';
 import { connectionFlags, planFlags, rootArg, stateDirFor } from '../apply/cli.js';
 import { loadDesiredRepo, planAgainst } from '../apply/reconcile.js';
 import { publicPlan, savePlanFile } from '../apply/planfile.js';
 import { hasChanges, renderPlanText } from '../plan/index.js';
-import { openEngineProvider } from '../providers/engine/provider.js';
+import { openProvider } from '../providers/engine/provider.js';
 
 
 export default class Plan extends JoeyCommand {
@@ -25,13 +26,14 @@ export default class Plan extends JoeyCommand {
     const root = resolve(args.root);
     const stateDir = stateDirFor(root, flags.state);
     const repo = await loadDesiredRepo(root, { env: flags.env, stateDir });
-    const provider = await openEngineProvider({ stateDir, endpoint: flags.endpoint, token: flags.token });
+    const provider = await openProvider({ stateDir, endpoint: flags.endpoint, token: flags.token });
     try {
       const { plan } = await planAgainst(repo, provider, { prune: flags.prune, allowEmpty: flags['allow-empty'], env: flags.env });
       let replayText = '';
       if (flags.replay) {
         // Loaded only when asked: it brings the inference runtime (onnxruntime, polars) along.
         const { replayPlan, renderReplayText } = await import('../plan/replay.js');
+        if (!('engine' in provider)) throw new JoeyError('unsupported', '--replay reads the pipelines\' logs of the embedded engine; run it where the engine keeps its state (--state), not with --endpoint', { status: 501 });
         const report = await replayPlan(plan, repo.desired, provider.engine, flags.replay);
         plan.replay = report;
         replayText = renderReplayText(report);

@@ -114,6 +114,8 @@ export interface EngineClient {
   deleteConnection(id: number): Promise<void>;
 
   listTags(workspaceId: number): Promise<{ tags: TagView[] }>;
+  /** Upload an orchestration zip (`/v1/api/orchestration/upload`); the same bytes again = the same orchestration. */
+  uploadOrchestration(workspaceId: number, name: string, zip: Uint8Array, opts?: { fileName?: string; labels?: Labels }): Promise<{ id: string; sha: string; status: string }>;
   close(): Promise<void>;
 }
 
@@ -271,6 +273,11 @@ abstract class BaseClient implements EngineClient {
 
   listTags(workspaceId: number) {
     return this.call<{ tags: TagView[] }>('/v1/api/tags/list', { workspace_id: workspaceId });
+  }
+  uploadOrchestration(workspaceId: number, name: string, zip: Uint8Array, opts: { fileName?: string; labels?: Labels } = {}) {
+    const q = new URLSearchParams({ metadata: JSON.stringify({ workspace_id: workspaceId, name, ...(opts.labels ? { labels: opts.labels } : {}) }) });
+    if (opts.fileName) q.set('file_name', opts.fileName);
+    return this.sendBytes<{ id: string; sha: string; status: string }>('/v1/api/orchestration/upload', zip, q);
   }
 }
 

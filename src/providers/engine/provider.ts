@@ -13,6 +13,11 @@ import { tasksOf, type TaskService } from '../../engine/tasks/index.js';
 import { assaysOf } from '../../engine/assays/index.js';
 import type { AssayRecord } from '../../engine/assays/types.js';
 import type { AssaySpec } from '../../model/index.js';
+import { ARTIFACT_SHA, ASSAY_SPEC, IMPLICIT_OWNER, PRUNE, assaySpec, localUser, modelSpec, pinSteps, pipelineSpec, sortDeep, taskSpec, workspaceActual, type Obj } from './mapping.js';
+
+export { stepOf } from './mapping.js';
+import { HttpClient } from './client.js';
+import { RemoteEngineProvider } from './remote.js';
 
 /**
  * The engine provider: maps each kind to the engine's services. Every write carries the object's labels in the
@@ -22,17 +27,8 @@ import type { AssaySpec } from '../../model/index.js';
  * Kinds: Workspace, Connection, Model, DeploymentConfig, Pipeline (+ its deployment), Orchestration, Task, Assay.
  */
 
-/** Labels joey keeps for fields the engine has no place for. */
-const PRUNE = 'joey.dev/prune';
-const IMPLICIT_OWNER = 'joey.dev/implicit-owner';
-const ARTIFACT_SHA = 'joey.dev/artifact-sha';
-/** An assay's baseline and window as applied (the engine keeps only the frozen summary of the baseline). */
-const ASSAY_SPEC = 'joey.dev/assay-spec';
-
 const unsupported = (kind: Kind) =>
   new JoeyError('unsupported', `the engine provider does not support ${kind} objects`, { status: 501 });
-
-type Obj = Record<string, unknown>;
 
 export class EngineProvider implements Provider {
   readonly name = 'engine';
@@ -77,11 +73,7 @@ export class EngineProvider implements Provider {
       const deployed = dep?.deployed ? dep : undefined;
       // What runs is the deployed version; an undeployed pipeline is its newest version.
       const version = e.pipelines.getVersion(deployed?.pipeline_version_id ?? p.current_version_id);
-      const spec = {
-        steps: version.definition.steps.map(stepOf),
-        validations: version.definition.validations,
-        deployment: deployed ? (deployed.config_name ?? deployed.engine_config) : false,
-      };
+      const spec = pipelineSpec(version.definition, deployed ? (deployed.config_name ?? deployed.engine_config) : false);
       push('Pipeline', p.workspace_id, p.name, p.id, spec, p.labels, p.tags);
     }
     for (const o of this.tasks.orchestrations.list()) {
@@ -91,9 +83,7 @@ export class EngineProvider implements Provider {
     const orchName = new Map(this.tasks.orchestrations.list().map((o) => [o.id, o.name]));
     for (const t of this.tasks.list({ killed: false })) {
       if (!t.name) continue;
-      const spec: Obj = { orchestration: orchName.get(t.orch_id) ?? t.orch_id, run: t.run, timezone: t.timezone, args: t.input_data ?? {} };
-      if (t.schedule) spec.schedule = t.schedule;
-      if (t.timeout !== null && t.timeout !== undefined) spec.timeout = t.timeout;
+      const spec = taskSpec(t, orchName.get(t.orch_id) ?? t.orch_id);
       push('Task', t.workspace_id, t.name, t.id, spec, t.labels ?? {});
     }
     for (const a of assaysOf(e).list()) push('Assay', a.workspace_id, a.name, a.id, assaySpec(a), a.labels);
@@ -101,16 +91,7 @@ export class EngineProvider implements Provider {
   }
 
   private readWorkspace(w: WorkspaceRecord): ActualObject {
-    const implicit = w.labels[IMPLICIT_OWNER];
-    const members = w.members.filter((m) => !(implicit && m.user === implicit && m.role === 'owner')).map((m) => ({ user: m.user, role: m.role }));
-    return {
-      key: keyOf({ kind: 'Workspace', name: w.name }),
-      kind: 'Workspace',
-      name: w.name,
-      id: String(w.id),
-      spec: { members, prune: w.labels[PRUNE] === 'true' },
-      labels: { ...w.labels },
-    };
+    return workspaceActual(w);
   }
 
   /** The version a model serves: the one joey last applied (by sha), else the newest. */
@@ -257,11 +238,7 @@ export class EngineProvider implements Provider {
       pin.set(name, v ? { name, version: v.version, sha: v.sha } : name);
     }
     const ref = (n: string) => pin.get(n) ?? n;
-    const steps = ((spec.steps as PipelineStep[]) ?? []).map((s) => {
-      if ('model' in s) return { model: ref(s.model) };
-      if ('abTest' in s) return { abTest: { ...s.abTest, champion: ref(s.abTest.champion), challengers: s.abTest.challengers.map((c) => ({ model: ref(c.model), weight: c.weight })) } };
-      return { shadow: { champion: ref(s.shadow.champion), challengers: s.shadow.challengers.map(ref) } };
-    });
+    const steps = pinSteps((spec.steps as PipelineStep[]) ?? [], ref);
     const r = await e.pipelines.apply({ workspaceId, name: op.name, steps: steps as never, validations: (spec.validations as Record<string, string>) ?? {}, tags: op.payload.tags ?? [], labels });
     const dep = e.deployments.byPipeline(r.pipeline.id);
     const want = spec.deployment as string | DeploymentConfigSpec | false | undefined;
@@ -384,84 +361,21 @@ export class EngineProvider implements Provider {
   }
 }
 
-/** An engine pipeline step back in manifest form (model names; pins are the engine's business). */
-export function stepOf(s: PipelineStepDef): PipelineStep {
-  if ('model' in s) return { model: s.model.name };
-  if ('abTest' in s) {
-    const a = s.abTest;
-    return {
-      abTest: {
-        champion: a.champion.name,
-        championWeight: a.championWeight,
-        challengers: a.challengers.map((c) => ({ model: c.model.name, weight: c.weight })),
-        ...(a.hashKey ? { hashKey: a.hashKey } : {}),
-      },
-    };
-  }
-  return { shadow: { champion: s.shadow.champion.name, challengers: s.shadow.challengers.map((c) => c.name) } };
-}
-
-/** An assay record back in manifest form; the baseline (and a given window start) come from what joey applied. */
-function assaySpec(a: AssayRecord): Obj {
-  let applied: { baseline?: unknown; window?: { start?: string } } = {};
-  try {
-    applied = JSON.parse(a.labels[ASSAY_SPEC] ?? '{}');
-  } catch {
-    /* not joey's */
-  }
-  const sm = a.summarizer;
-  const binning: Obj = { mode: sm.bin_mode, bins: sm.num_bins };
-  if (sm.provided_edges) binning.edges = sm.provided_edges;
-  if (sm.bin_weights) binning.weights = sm.bin_weights;
-  const window: Obj = { width: a.window.width, interval: a.window.interval };
-  const start = applied.window?.start;
-  if (start) window.start = Date.parse(start) === Date.parse(a.window.start) ? start : a.window.start;
-  const thresholds: Obj = { alert: a.alert_threshold };
-  if (a.warning_threshold !== null && a.warning_threshold !== undefined) thresholds.warning = a.warning_threshold;
-  return {
-    pipeline: a.pipeline_name,
-    iopath: a.iopath,
-    baseline: applied.baseline ?? a.baseline_source,
-    window,
-    binning,
-    aggregation: sm.aggregation,
-    metric: sm.metric,
-    thresholds,
-    active: a.active,
-  };
-}
-
-function modelSpec(v: ModelVersionRecord): Obj {
-  const s: Obj = { framework: v.framework, sha256: v.sha };
-  if (v.tensor_fields) s.tensorFields = v.tensor_fields;
-  if (v.batch_config) s.batchConfig = v.batch_config;
-  if (v.input_schema) s.inputSchema = v.input_schema;
-  if (v.output_schema) s.outputSchema = v.output_schema;
-  return s;
-}
-
-function sortDeep(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortDeep);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortDeep((v as Obj)[k])]));
-  return v;
-}
-
-function localUser(): string {
-  try {
-    return userInfo().username || 'joey';
-  } catch {
-    return process.env.USER ?? 'joey';
-  }
-}
-
 /**
  * Open the provider for a state directory (the embedded engine) or a remote `joey server` (`endpoint`).
  */
 export async function openEngineProvider(opts: { stateDir: string; endpoint?: string; token?: string }): Promise<EngineProvider> {
   if (opts.endpoint) {
-    throw new JoeyError('unsupported', 'managing a remote joey server (--endpoint) is not available in this build yet; run plan/apply with the embedded engine (--state)', {
-      status: 501,
-    });
+    throw new JoeyError('unsupported', 'this needs the embedded engine (--state); use openProvider() for a remote joey server', { status: 501 });
   }
   return new EngineProvider(await Engine.open({ stateDir: opts.stateDir }), true);
+}
+
+/**
+ * The provider the reconciler's commands use: the embedded engine of `stateDir`, or a remote `joey server` over
+ * HTTP when `endpoint` is set (its bearer `token`; the server enforces workspace membership).
+ */
+export async function openProvider(opts: { stateDir: string; endpoint?: string; token?: string }): Promise<EngineProvider | RemoteEngineProvider> {
+  if (opts.endpoint) return new RemoteEngineProvider(new HttpClient(opts.endpoint, opts.token));
+  return openEngineProvider({ stateDir: opts.stateDir });
 }

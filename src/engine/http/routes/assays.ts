@@ -145,6 +145,13 @@ export const assayRoutes: Route[] = [
     },
   },
   {
+    path: '/v1/api/assays/set_labels',
+    handler: async (ctx) => {
+      const a = assayOf(ctx);
+      return assaysOf(ctx.engine).setLabels(a.id, (ctx.body.labels ?? {}) as never);
+    },
+  },
+  {
     path: '/v1/api/assays/get_results',
     handler: (ctx) => {
       const a = assayOf(ctx, 'assay_id');

@@ -78,6 +78,14 @@ export const taskRoutes: Route[] = [
       return tasksOf(ctx.engine).orchestrations.list(ws.id);
     },
   },
+  {
+    path: '/v1/api/orchestration/delete',
+    async handler(ctx) {
+      const o = tasksOf(ctx.engine).orchestrations.get(str(ctx.body.id, 'id'));
+      ctx.requireWorkspace(o.workspace_id);
+      return { deleted: await tasksOf(ctx.engine).orchestrations.delete(o.id) };
+    },
+  },
   { path: '/v1/api/task/run_once', handler: (ctx) => create(ctx, 'once') },
   { path: '/v1/api/task/run_scheduled', handler: (ctx) => create(ctx, 'scheduled') },
   { path: '/v1/api/task/run_continuously', handler: (ctx) => create(ctx, 'continuous') },
