@@ -50,8 +50,10 @@ export function logBatch(frames: ResultFrame[], dictTypes: Map<string, arrow.Dic
         continue;
       }
     }
-    const short = c0.kind === 'values' && c0.constant && c0.data.length !== n; // sent to the writer thread as one value
-    vectors[name] = columnVector(frames.length === 1 && !short ? c0 : concatColumn(cols, frames), n);
+    if (frames.length > 1) vectors[name] = columnVector(concatColumn(cols, frames), n);
+    // A constant arrives from the engine thread as one value: give it its rows back (still marked constant).
+    else if (c0.kind === 'values' && c0.constant && c0.data.length !== n) vectors[name] = columnVector({ ...c0, data: new Array(n).fill(c0.data[0]) }, n);
+    else vectors[name] = columnVector(c0, n);
   }
   const table = new arrow.Table(vectors);
   return table.batches.length === 1 ? table.batches[0]! : new arrow.RecordBatch(table.schema, table.batches[0]!.data);

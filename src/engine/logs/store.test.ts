@@ -101,6 +101,15 @@ describe('InferenceLogStore', () => {
     expect(store.read('p', { limit: 25, dataset: ['metadata.pipeline_version'] }).table.getChild('metadata.pipeline_version')!.get(0)).toBe('v2');
   });
 
+  it('constants that are not strings or number lists (an A/B split) are stored per row and read back', async () => {
+    const store = new InferenceLogStore(tmp(), { flushIntervalMs: 5 });
+    const r = result(3, 0, 1000);
+    r.columns.set('out._model_split', { kind: 'values', data: new Array(3).fill(['{"name":"a"}']), constant: true });
+    await store.append('p', r);
+    const t = store.read('p', { dataset: ['out._model_split'] }).table;
+    expect(Array.from({ length: 3 }, (_, i) => Array.from(t.getChild('out._model_split')!.get(i) as arrow.Vector))).toEqual([['{"name":"a"}'], ['{"name":"a"}'], ['{"name":"a"}']]);
+  });
+
   it('reads partitions written by earlier versions (Arrow IPC files) together with stream segments', async () => {
     const dir = tmp();
     const legacy = new arrow.Table({
