@@ -1,14 +1,15 @@
 /**
  * Engine store figures, each against a baseline measured in the same run:
  *  - a lookup by name (what every API call and inference request does) through the store's
- *    generation-checked cache vs scanning the collection directory (readdir + read + parse every file);
+ *    generation-checked cache — a filtered list, and a secondary-index lookup — vs scanning the collection
+ *    directory (readdir + read + parse every file);
  *  - a durable put (lock + temp + fsync + rename + fsync dir + generation bump) vs the bare
  *    temp + fsync + rename of the same bytes.
  */
 import { closeSync, fsyncSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Store } from '../src/engine/store/index.js';
+import { Store, indexKey } from '../src/engine/store/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'joey-bench-engine-'));
 const store = await Store.open(dir);
@@ -41,7 +42,11 @@ const cached = time('store.list(filter) with the cache', 2000, (i) => {
 const get = time('store.get(id) with the cache', 20000, (i) => {
   store.get('pipelines', String(i % N));
 });
-process.stdout.write(`  ratio scan/cached-list = ${(scan / cached).toFixed(1)}x, scan/get = ${(scan / get).toFixed(0)}x\n`);
+store.defineIndex<{ workspace_id: number; name: string }>('pipelines', 'name', (d) => indexKey(d.workspace_id, d.name));
+const indexed = time('store.lookup(index) with the cache', 20000, (i) => {
+  store.lookup('pipelines', 'name', indexKey(1, `pipe-${i % N}`));
+});
+process.stdout.write(`  ratio scan/cached-list = ${(scan / cached).toFixed(1)}x, scan/get = ${(scan / get).toFixed(0)}x, cached-list/lookup = ${(cached / indexed).toFixed(1)}x\n`);
 
 process.stdout.write('durable writes (1 KiB documents)\n');
 const payload = JSON.stringify({ blob: 'x'.repeat(1000) });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { JoeyError } from '../../model/index.js';
 import { stableStringify } from '../../model/canonical.js';
-import type { Store } from '../store/index.js';
+import { indexKey, type Store } from '../store/index.js';
 import type { ConnectionRecord, Labels } from '../types.js';
 import { checkLabels, checkName, nextId, notFoundError, now } from './common.js';
 
@@ -32,7 +32,9 @@ export function viewConnection(c: ConnectionRecord): ConnectionView {
  * `file:PATH`) and resolved only in-process when a task needs them; nothing here returns them in clear.
  */
 export class ConnectionService {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store) {
+    store.defineIndex<ConnectionRecord>(C, 'name', (c) => indexKey(c.workspace_id, c.name));
+  }
 
   async put(input: { workspaceId?: number; name: string; type: string; details: Record<string, string>; labels?: Labels }): Promise<ConnectionView> {
     const name = checkName('connection', input.name);
@@ -58,7 +60,7 @@ export class ConnectionService {
   }
 
   byName(workspaceId: number | undefined, name: string): ConnectionRecord | undefined {
-    return this.store.list<ConnectionRecord>(C, (c) => c.name === name && c.workspace_id === workspaceId)[0];
+    return this.store.lookup<ConnectionRecord>(C, 'name', indexKey(workspaceId, name))[0];
   }
 
   getByName(workspaceId: number | undefined, name: string): ConnectionView {

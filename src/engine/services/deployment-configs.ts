@@ -1,7 +1,7 @@
 import { JoeyError, type DeploymentConfigSpec } from '../../model/index.js';
 import { isQuantity, parseQuantity } from '../../model/quantity.js';
 import { sortKeys } from '../../model/canonical.js';
-import type { Store } from '../store/index.js';
+import { indexKey, type Store } from '../store/index.js';
 import type { DeploymentConfigRecord, Labels } from '../types.js';
 import { checkLabels, checkName, nextId, notFoundError, now } from './common.js';
 
@@ -75,7 +75,9 @@ export function validateDeploymentConfig(spec: unknown, path = 'deployment'): De
 
 /** Named deployment configurations in a workspace; pipelines refer to them by name. */
 export class DeploymentConfigService {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store) {
+    store.defineIndex<DeploymentConfigRecord>(C, 'name', (r) => indexKey(r.workspace_id, r.name));
+  }
 
   /** Create, or replace the spec/labels of the config with this name. */
   async put(input: { workspaceId: number; name: string; spec: DeploymentConfigSpec; labels?: Labels }): Promise<DeploymentConfigRecord> {
@@ -100,7 +102,7 @@ export class DeploymentConfigService {
   }
 
   byName(workspaceId: number, name: string): DeploymentConfigRecord | undefined {
-    return this.store.list<DeploymentConfigRecord>(C, (r) => r.workspace_id === workspaceId && r.name === name)[0];
+    return this.store.lookup<DeploymentConfigRecord>(C, 'name', indexKey(workspaceId, name))[0];
   }
 
   getByName(workspaceId: number, name: string): DeploymentConfigRecord {

@@ -1,5 +1,5 @@
 import { JoeyError, type DeploymentConfigSpec } from '../../model/index.js';
-import type { Store } from '../store/index.js';
+import { indexKey, type Store } from '../store/index.js';
 import type { DeploymentRuntime, LoadableModel } from '../runtime-port.js';
 import type { DeploymentRecord, Labels, ModelStatusEntry, PipelineRecord } from '../types.js';
 import { checkLabels, nextId, notFoundError, now } from './common.js';
@@ -51,7 +51,10 @@ export class DeploymentService {
     private readonly models: ModelService,
     private readonly configs: DeploymentConfigService,
     private readonly runtime: () => DeploymentRuntime,
-  ) {}
+  ) {
+    store.defineIndex<DeploymentRecord>(C, 'pipeline', (d) => indexKey(d.pipeline_id));
+    store.defineIndex<DeploymentRecord>(C, 'name', (d) => indexKey(d.name));
+  }
 
   async deploy(input: DeployInput): Promise<DeploymentRecord> {
     const pipeline = this.pipelines.get(input.pipelineId);
@@ -140,7 +143,7 @@ export class DeploymentService {
   }
 
   byPipeline(pipelineId: number): DeploymentRecord | undefined {
-    return this.store.list<DeploymentRecord>(C, (d) => d.pipeline_id === pipelineId)[0];
+    return this.store.lookup<DeploymentRecord>(C, 'pipeline', indexKey(pipelineId))[0];
   }
 
   /** By the seeds' deployment name `{name}-{id}` (or just the pipeline name). */
@@ -150,7 +153,7 @@ export class DeploymentService {
       const d = this.store.get<DeploymentRecord>(C, m[2]!);
       if (d && d.name === m[1] && (!workspaceIds || workspaceIds.includes(d.workspace_id))) return d;
     }
-    const d = this.store.list<DeploymentRecord>(C, (x) => x.name === name && (!workspaceIds || workspaceIds.includes(x.workspace_id)))[0];
+    const d = this.store.lookup<DeploymentRecord>(C, 'name', indexKey(name)).find((x) => !workspaceIds || workspaceIds.includes(x.workspace_id));
     if (!d) throw notFoundError(`deployment ${JSON.stringify(name)}`);
     return d;
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import ort from 'onnxruntime-node';
 import { JoeyError, type Framework } from '../../model/index.js';
-import type { Store } from '../store/index.js';
+import { indexKey, type Store } from '../store/index.js';
 import type { DeploymentRecord, Labels, ModelRecord, ModelVersionRecord, PipelineVersionRecord, TensorInfo } from '../types.js';
 import { checkLabels, checkName, checkTags, modelRefsOf, nextId, notFoundError, now } from './common.js';
 
@@ -48,7 +48,10 @@ export async function inspectOnnx(bytes: Uint8Array): Promise<{ inputs: TensorIn
  * and run in the embedded engine; other frameworks are recorded with their schemas for containerized runtimes.
  */
 export class ModelService {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store) {
+    store.defineIndex<ModelRecord>(M, 'name', (m) => indexKey(m.workspace_id, m.name));
+    store.defineIndex<ModelVersionRecord>(V, 'model', (v) => indexKey(v.model_id));
+  }
 
   async upload(bytes: Uint8Array, input: UploadInput): Promise<{ model: ModelRecord; version: ModelVersionRecord; created: boolean }> {
     const name = checkName('model', input.name);
@@ -75,7 +78,7 @@ export class ModelService {
         model = { ...model, labels: input.labels !== undefined ? labels : model.labels, tags: input.tags !== undefined ? checkTags(input.tags) : model.tags, updated_at: t };
         this.store.putUnlocked(M, String(model.id), model);
       }
-      const existing = this.store.list<ModelVersionRecord>(V, (v) => v.model_id === model!.id && v.sha === sha)[0];
+      const existing = this.versions(model.id).reverse().find((v) => v.sha === sha);
       if (existing) {
         const next = { ...existing, ...config, framework, arch: input.arch ?? existing.arch, labels: input.labels !== undefined ? labels : existing.labels };
         if (JSON.stringify(next) !== JSON.stringify(existing)) {
@@ -118,7 +121,7 @@ export class ModelService {
   }
 
   byName(workspaceId: number, name: string): ModelRecord | undefined {
-    return this.store.list<ModelRecord>(M, (m) => m.workspace_id === workspaceId && m.name === name)[0];
+    return this.store.lookup<ModelRecord>(M, 'name', indexKey(workspaceId, name))[0];
   }
 
   getByName(workspaceId: number, name: string): ModelRecord {
@@ -139,7 +142,7 @@ export class ModelService {
 
   /** Versions of a model, newest first. */
   versions(modelId: number): ModelVersionRecord[] {
-    return this.store.list<ModelVersionRecord>(V, (v) => v.model_id === modelId).sort((a, b) => b.id - a.id);
+    return this.store.lookup<ModelVersionRecord>(V, 'model', indexKey(modelId)).sort((a, b) => b.id - a.id);
   }
 
   latestVersion(modelId: number): ModelVersionRecord | undefined {

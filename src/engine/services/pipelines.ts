@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { JoeyError } from '../../model/index.js';
 import { stableStringify } from '../../model/canonical.js';
 import { parseExpression } from '../../expr/parse.js';
-import type { Store } from '../store/index.js';
+import { indexKey, type Store } from '../store/index.js';
 import type { Labels, ModelRef, PipelineDefinition, PipelineRecord, PipelineStepDef, PipelineVersionRecord } from '../types.js';
 import { checkLabels, checkName, checkTags, modelRefsOf, nextId, notFoundError, now } from './common.js';
 import type { ModelService } from './models.js';
@@ -56,7 +56,10 @@ export class PipelineService {
   constructor(
     private readonly store: Store,
     private readonly models: ModelService,
-  ) {}
+  ) {
+    store.defineIndex<PipelineRecord>(P, 'name', (p) => indexKey(p.workspace_id, p.name));
+    store.defineIndex<PipelineVersionRecord>(V, 'pipeline', (v) => indexKey(v.pipeline_id));
+  }
 
   /** Resolve and check a definition against the workspace's models (pins each model to a version). */
   resolveDefinition(workspaceId: number, steps: unknown, validations: unknown): PipelineDefinition {
@@ -122,7 +125,7 @@ export class PipelineService {
   }
 
   byName(workspaceId: number, name: string): PipelineRecord | undefined {
-    return this.store.list<PipelineRecord>(P, (p) => p.workspace_id === workspaceId && p.name === name)[0];
+    return this.store.lookup<PipelineRecord>(P, 'name', indexKey(workspaceId, name))[0];
   }
 
   getByName(workspaceId: number, name: string): PipelineRecord {
@@ -143,14 +146,14 @@ export class PipelineService {
 
   /** Find a version of a pipeline by its UUID. */
   versionByUuid(pipelineId: number, uuid: string): PipelineVersionRecord {
-    const v = this.store.list<PipelineVersionRecord>(V, (x) => x.pipeline_id === pipelineId && x.version === uuid)[0];
+    const v = this.store.lookup<PipelineVersionRecord>(V, 'pipeline', indexKey(pipelineId)).find((x) => x.version === uuid);
     if (!v) throw notFoundError(`pipeline version ${uuid}`);
     return v;
   }
 
   /** Versions newest first. */
   versions(pipelineId: number): PipelineVersionRecord[] {
-    return this.store.list<PipelineVersionRecord>(V, (v) => v.pipeline_id === pipelineId).sort((a, b) => b.id - a.id);
+    return this.store.lookup<PipelineVersionRecord>(V, 'pipeline', indexKey(pipelineId)).sort((a, b) => b.id - a.id);
   }
 
   /** Copy a pipeline (its current or a given version's definition, tags and labels) under a new name. */

@@ -1,5 +1,5 @@
 import { JoeyError, type WorkspaceRole } from '../../model/index.js';
-import type { Store } from '../store/index.js';
+import { indexKey, type Store } from '../store/index.js';
 import type { Actor, Labels, WorkspaceRecord } from '../types.js';
 import { checkLabels, checkName, nextId, notFoundError, now } from './common.js';
 
@@ -7,7 +7,9 @@ const C = 'workspaces';
 
 /** Workspaces: unique names, members with roles owner|collaborator (the creator is an owner), archive. */
 export class WorkspaceService {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store) {
+    store.defineIndex<WorkspaceRecord>(C, 'name', (w) => indexKey(w.name));
+  }
 
   async create(input: { name: string; owner: string; members?: { user: string; role: WorkspaceRole }[]; labels?: Labels }): Promise<WorkspaceRecord> {
     const name = checkName('workspace', input.name);
@@ -37,7 +39,7 @@ export class WorkspaceService {
   }
 
   byName(name: string): WorkspaceRecord | undefined {
-    return this.store.list<WorkspaceRecord>(C, (w) => w.name === name)[0];
+    return this.store.lookup<WorkspaceRecord>(C, 'name', indexKey(name))[0];
   }
 
   getByName(name: string): WorkspaceRecord {

@@ -1,9 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, copyFileSync, openSync, fsyncSync, closeSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, copyFileSync, openSync, fsyncSync, fdatasyncSync, closeSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { JoeyError } from '../../model/index.js';
-import { atomicWrite, fsyncDir, pidAlive, tempName } from './fsutil.js';
+import { atomicWrite, fsyncAll, fsyncDir, pidAlive, tempName } from './fsutil.js';
 import { FileLock, type LockHolder } from './lock.js';
 
 /** Bumped when the on-disk layout changes; `open` runs migrations up to it. */
@@ -39,6 +39,19 @@ interface Tx {
   /** journal before-images (explicit withLock); single-document put/delete/update need none */
   journal: boolean;
   before: Map<string, string | null>;
+  /** the open undo journal (append-only, one fdatasync per entry) */
+  journalFd?: number;
+  /** files written and directories changed, fsync'd once each at commit (the journal covers them until then) */
+  files: Set<string>;
+  dirs: Set<string>;
+}
+
+/** A secondary index's key for a document; undefined leaves the document out of the index. */
+export type IndexKey<T> = (doc: T) => string | undefined;
+
+interface IndexCache {
+  byKey: Map<string, Set<string>>;
+  byId: Map<string, string>;
 }
 
 interface CollectionCache {
@@ -50,7 +63,12 @@ interface CollectionCache {
   /** when complete: sorted ids, and parsed documents for list filters (never handed out) */
   ids?: string[];
   parsed?: Map<string, unknown>;
+  /** when complete: secondary indexes, built on first lookup and kept up to date by this process's writes */
+  indexes?: Map<string, IndexCache>;
 }
+
+/** Joins index key parts unambiguously: `indexKey(workspaceId, name)`. */
+export const indexKey = (...parts: (string | number | undefined)[]): string => JSON.stringify(parts);
 
 const COLLECTION_RE = /^[a-z][a-z0-9_-]{0,63}$/;
 
@@ -83,6 +101,11 @@ export class Store {
   private readonly journalPath: string;
   private readonly cache = new Map<string, CollectionCache>();
   private readonly genPath: string;
+  /** collection → index name → key function (see defineIndex) */
+  private readonly indexDefs = new Map<string, Map<string, IndexKey<unknown>>>();
+  /** true while this instance holds the writer lock: then only we change the disk, and the cache is written through */
+  private held = false;
+  private txGen = '0';
 
   private constructor(dir: string, opts: StoreOptions) {
     this.dir = resolve(dir);
@@ -152,6 +175,55 @@ export class Store {
   }
 
   /**
+   * Declare a secondary index on a collection (idempotent; services do it in their constructors). `lookup` then
+   * finds documents by key in O(1) from the read cache instead of scanning the collection. The index lives in the
+   * cache, so it is dropped with it when another process commits, and kept up to date by this process's writes
+   * (rebuilt after a rollback).
+   */
+  defineIndex<T>(collection: string, name: string, key: IndexKey<T>): void {
+    this.collectionDir(collection); // validates the name
+    let defs = this.indexDefs.get(collection);
+    if (!defs) this.indexDefs.set(collection, (defs = new Map()));
+    if (defs.get(name) === key) return;
+    defs.set(name, key as IndexKey<unknown>);
+    this.cache.get(collection)?.indexes?.delete(name);
+  }
+
+  /** Documents whose `name` index key is `key`, sorted by id (fresh copies). Falls back to a scan when the cache is not usable. */
+  lookup<T>(collection: string, name: string, key: string): T[] {
+    const fn = this.indexDefs.get(collection)?.get(name) as IndexKey<T> | undefined;
+    if (!fn) throw new JoeyError('store_no_index', `no index ${JSON.stringify(name)} on collection ${collection}`, { status: 500 });
+    const c = this.loadCollection(collection);
+    if (c !== this.cache.get(collection)) return this.list<T>(collection, (d) => fn(d) === key);
+    const ix = this.indexFor(c as CollectionCache, collection, name, fn as IndexKey<unknown>);
+    const ids = ix.byKey.get(key);
+    if (!ids) return [];
+    const dir = this.collectionDir(collection);
+    return [...ids].sort().map((id) => this.parseText<T>(c.docs.get(id)!, join(dir, id)));
+  }
+
+  private indexFor(c: CollectionCache, collection: string, name: string, fn: IndexKey<unknown>): IndexCache {
+    c.indexes ??= new Map();
+    let ix = c.indexes.get(name);
+    if (ix) return ix;
+    ix = { byKey: new Map(), byId: new Map() };
+    for (const id of c.docs.keys()) indexAdd(ix, id, fn(this.parsedDoc(c, collection, id)));
+    c.indexes.set(name, ix);
+    return ix;
+  }
+
+  /** The shared parsed copy of a cached document (for filters and index keys; never handed out). */
+  private parsedDoc(c: CollectionCache, collection: string, id: string): unknown {
+    c.parsed ??= new Map();
+    let doc = c.parsed.get(id);
+    if (doc === undefined) {
+      doc = this.parseText(c.docs.get(id)!, join(this.collectionDir(collection), id));
+      c.parsed.set(id, doc);
+    }
+    return doc;
+  }
+
+  /**
    * All documents of a collection (sorted by id), optionally filtered. The filter sees a shared cached
    * object (don't mutate it); the documents returned are fresh copies.
    */
@@ -212,21 +284,34 @@ export class Store {
     if (this.inTx.getStore()) return fn();
     const run = async (): Promise<T> => {
       await this.lock.acquire({ timeoutMs: this.lockTimeoutMs, purpose });
-      const tx: Tx = { dirty: false, journal, before: new Map() };
+      const tx: Tx = { dirty: false, journal, before: new Map(), files: new Set(), dirs: new Set() };
       let recovered = false;
       try {
+        // From here on only we change the disk: keep what is cached under the current generation and write
+        // through it (a broken stale lock may hide uncommitted writes: drop everything).
+        const gen = this.generation();
+        for (const [k, c] of this.cache) if (c.gen !== gen || this.lock.brokeStale) this.cache.delete(k);
+        this.txGen = gen;
+        this.held = true;
         recovered = this.recoverJournal();
         const result = await this.inTx.run(tx, fn);
-        if (tx.before.size) this.dropJournal();
+        // group commit: everything the transaction wrote becomes durable here, before the journal goes
+        if (tx.files.size || tx.dirs.size) await fsyncAll(tx.files, tx.dirs);
+        if (tx.before.size) this.dropJournal(tx);
         return result;
       } catch (e) {
-        if (tx.before.size) this.rollback([...tx.before]);
+        if (tx.before.size) this.rollback([...tx.before], tx);
         throw e;
       } finally {
         try {
           // a broken stale lock or a rollback means documents changed without a bump
-          if (tx.dirty || recovered || this.lock.brokeStale) this.bumpGeneration();
+          if (tx.dirty || recovered || this.lock.brokeStale) {
+            const next = this.bumpGeneration();
+            for (const c of this.cache.values()) c.gen = next; // the cache is the disk: we wrote through it
+          }
         } finally {
+          this.closeJournal(tx);
+          this.held = false;
           this.lock.release();
         }
       }
@@ -244,12 +329,19 @@ export class Store {
     if (!tx?.journal) return;
     const rel = relative(this.dir, path);
     if (tx.before.has(rel)) return;
-    tx.before.set(rel, this.readText(path) ?? null);
-    atomicWrite(this.journalPath, JSON.stringify({ pid: process.pid, entries: [...tx.before] }), this.tmpDir);
+    const before = this.readText(path) ?? null;
+    // append-only (one JSON line per entry) so a transaction of n documents writes O(n) journal bytes
+    const first = tx.journalFd === undefined;
+    if (first) tx.journalFd = openSync(this.journalPath, 'w', 0o600);
+    writeSync(tx.journalFd!, JSON.stringify([rel, before]) + '\n');
+    fdatasyncSync(tx.journalFd!);
+    if (first) fsyncDir(this.dir);
+    tx.before.set(rel, before);
   }
 
   /** Restore the before-images (idempotent, so a crash during rollback is rolled back again). */
-  private rollback(entries: [string, string | null][]): void {
+  private rollback(entries: [string, string | null][], tx?: Tx): void {
+    this.closeJournal(tx);
     for (const [rel, before] of entries) {
       const p = join(this.dir, rel);
       if (before === null) {
@@ -272,13 +364,19 @@ export class Store {
   private recoverJournal(): boolean {
     const text = this.readText(this.journalPath);
     if (text === undefined) return false;
-    const j = this.parseText<{ entries: [string, string | null][] }>(text, this.journalPath);
-    const entries = (j.entries ?? []).filter(([rel]) => typeof rel === 'string' && !rel.startsWith('..') && !rel.startsWith('/'));
+    const entries = parseJournal(text).filter(([rel]) => typeof rel === 'string' && !rel.startsWith('..') && !rel.startsWith('/'));
     this.rollback(entries);
     return true;
   }
 
-  private dropJournal(): void {
+  private closeJournal(tx?: Tx): void {
+    if (tx?.journalFd === undefined) return;
+    closeSync(tx.journalFd);
+    tx.journalFd = undefined;
+  }
+
+  private dropJournal(tx?: Tx): void {
+    this.closeJournal(tx);
     try {
       unlinkSync(this.journalPath);
       fsyncDir(this.dir);
@@ -352,6 +450,11 @@ export class Store {
   // whose lock is still there, means the disk may be ahead of the generation: read the disk).
 
   private cacheFor(collection: string): CollectionCache | undefined {
+    if (this.held) {
+      let c = this.cache.get(collection);
+      if (!c) this.cache.set(collection, (c = { gen: this.txGen, docs: new Map(), complete: false }));
+      return c;
+    }
     const gen = this.generation();
     if (this.lockFileExists()) {
       this.cache.clear();
@@ -368,7 +471,10 @@ export class Store {
   /** Every document of a collection as JSON text, with sorted ids (from the cache when valid). */
   private loadCollection(collection: string): { docs: Map<string, string>; ids: string[]; parsed?: Map<string, unknown> } {
     const c = this.cacheFor(collection);
-    if (c?.complete) return c as Required<CollectionCache>;
+    if (c?.complete) {
+      c.ids ??= [...c.docs.keys()].sort(); // dropped by writes, re-sorted on demand
+      return c as Required<CollectionCache>;
+    }
     const dir = this.collectionDir(collection);
     const docs = new Map<string, string>();
     let names: string[] = [];
@@ -387,6 +493,7 @@ export class Store {
     c.docs = docs;
     c.ids = ids;
     c.parsed = new Map();
+    c.indexes = undefined;
     c.complete = true;
     return c as Required<CollectionCache>;
   }
@@ -405,11 +512,12 @@ export class Store {
   }
 
   /** Called at the end of a writing transaction, still under the lock. No fsync: only live processes read it. */
-  private bumpGeneration(): void {
+  private bumpGeneration(): string {
     const next = String(BigInt(this.generation().trim() || '0') + 1n);
     const tmp = tempName(this.tmpDir, 'generation');
     writeFileSync(tmp, next);
     renameSync(tmp, this.genPath);
+    return next;
   }
 
   private readText(p: string): string | undefined {
@@ -425,15 +533,24 @@ export class Store {
 
   /** Put without taking the lock: only valid inside `withLock`. */
   putUnlocked<T>(collection: string, id: string, doc: T): void {
-    this.assertInTx(collection);
+    const tx = this.assertInTx();
     const p = this.docPath(collection, id);
     this.recordBefore(p);
-    mkdirSync(this.collectionDir(collection), { recursive: true });
-    atomicWrite(p, JSON.stringify(doc, null, 2) + '\n', this.tmpDir);
+    const dir = this.collectionDir(collection);
+    mkdirSync(dir, { recursive: true });
+    const text = JSON.stringify(doc, null, 2) + '\n';
+    // in a journaled transaction the file and directory are fsync'd once at commit (a document rewritten n times
+    // costs one fsync); until then the journal, durable before this write, undoes it
+    atomicWrite(p, text, this.tmpDir, { sync: !tx.journal });
+    if (tx.journal) {
+      tx.files.add(p);
+      tx.dirs.add(dirname(p));
+    }
+    this.cacheWrite(collection, id, text);
   }
 
   deleteUnlocked(collection: string, id: string): boolean {
-    this.assertInTx(collection);
+    const tx = this.assertInTx();
     const p = this.docPath(collection, id);
     if (!existsSync(p)) return false;
     this.recordBefore(p);
@@ -443,16 +560,41 @@ export class Store {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw e;
     }
-    fsyncDir(this.collectionDir(collection));
+    this.cacheWrite(collection, id, undefined);
+    if (tx.journal) tx.dirs.add(dirname(p));
+    else fsyncDir(dirname(p));
     return true;
   }
 
-  /** Writes happen only under the lock; mark the transaction dirty and drop our cache of the collection. */
-  private assertInTx(collection?: string): void {
+  /** Writes happen only under the lock; mark the transaction dirty. */
+  private assertInTx(): Tx {
     const tx = this.inTx.getStore();
     if (!tx) throw new JoeyError('store_no_lock', 'store write outside withLock()', { status: 500 });
     tx.dirty = true;
-    if (collection) this.cache.delete(collection);
+    return tx;
+  }
+
+  /** Keep our cache (documents, sorted ids, indexes) equal to the disk after our own write (undefined = deleted). */
+  private cacheWrite(collection: string, id: string, text: string | undefined): void {
+    const c = this.cache.get(collection);
+    if (!c) return;
+    if (!this.held) {
+      this.cache.delete(collection);
+      return;
+    }
+    const existed = c.docs.has(id);
+    if (text === undefined) c.docs.delete(id);
+    else c.docs.set(id, text);
+    if (!c.complete) return;
+    if (existed !== (text !== undefined)) c.ids = undefined;
+    c.parsed?.delete(id);
+    if (!c.indexes?.size) return;
+    const defs = this.indexDefs.get(collection);
+    for (const [name, ix] of c.indexes) {
+      indexRemove(ix, id);
+      const fn = defs?.get(name);
+      if (text !== undefined && fn) indexAdd(ix, id, fn(this.parsedDoc(c, collection, id)));
+    }
   }
 
   private writeFormat(f: StoreFormat): void {
@@ -495,4 +637,38 @@ export class Store {
       }
     }
   }
+}
+
+function indexAdd(ix: IndexCache, id: string, key: string | undefined): void {
+  if (key === undefined) return;
+  ix.byId.set(id, key);
+  let ids = ix.byKey.get(key);
+  if (!ids) ix.byKey.set(key, (ids = new Set()));
+  ids.add(id);
+}
+
+function indexRemove(ix: IndexCache, id: string): void {
+  const key = ix.byId.get(id);
+  if (key === undefined) return;
+  ix.byId.delete(id);
+  const ids = ix.byKey.get(key);
+  ids?.delete(id);
+  if (ids?.size === 0) ix.byKey.delete(key);
+}
+
+/** The undo journal: one `[path, before]` JSON line per entry (a torn last line was never acted on), or the older `{entries}` document. */
+function parseJournal(text: string): [string, string | null][] {
+  const out: [string, string | null][] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch {
+      continue; // torn by a crash mid-append: its document write never started
+    }
+    if (Array.isArray(v) && v.length === 2) out.push(v as [string, string | null]);
+    else if (v && typeof v === 'object' && Array.isArray((v as { entries?: unknown }).entries)) out.push(...(v as { entries: [string, string | null][] }).entries);
+  }
+  return out;
 }
