@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { examplesRepo, joeyAsync, edit } from './reconcile-helpers.js';
 import { Engine } from '../src/engine/index.js';
+import { assaysOf } from '../src/engine/assays/index.js';
 import { startServer, type RunningServer } from '../src/engine/http/server.js';
 import type { Plan } from '../src/plan/types.js';
 
@@ -64,6 +65,16 @@ describe('joey plan / apply against a remote joey server (--endpoint)', { timeou
     expect(engine.pipelines.getVersion(engine.deployments.byPipeline(ccfraud.id)!.pipeline_version_id).definition.validations.high_fraud).toContain('0.95');
     expect((await run(['plan', '.', '--detailed-exitcode'], dir)).code).toBe(0);
     expect((await run(['drift', '.'], dir)).code).toBe(0);
+
+    // An in-place assay change (paused) goes over set_active + set_labels and converges too.
+    edit(join(dir, 'assays/ccfraud-drift.yaml'), 'active: true', 'active: false');
+    const paused = await run(['apply', '.', '--auto-approve'], dir);
+    expect(paused.code, paused.stderr).toBe(0);
+    expect(paused.stdout).toContain('Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.');
+    const assay = assaysOf(engine).list({ workspaceId: ws.id })[0]!;
+    expect(assay).toMatchObject({ name: 'ccfraud-drift', active: false });
+    expect(assay.labels['joey.dev/spec-hash']).toBeTruthy();
+    expect((await run(['plan', '.', '--detailed-exitcode'], dir)).code).toBe(0);
 
     // Someone who is no member of the workspace: the server's 403 before anything is planned (not "9 to add"),
     // one line, no stack trace, exit 1.

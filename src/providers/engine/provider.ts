@@ -1,9 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { Engine } from '../../engine/index.js';
 import type { DeploymentConfigSpec, Kind, PipelineStep, WorkspaceRole } from '../../model/index.js';
 import { JoeyError, keyOf } from '../../model/index.js';
-import type { ModelRecord, ModelVersionRecord, PipelineStepDef, WorkspaceRecord, ModelRef } from '../../engine/types.js';
+import type { ModelRecord, ModelVersionRecord, WorkspaceRecord, ModelRef } from '../../engine/types.js';
 import type { ActualObject } from '../../plan/types.js';
 import { pipelineModels } from '../../plan/refs.js';
 import type { DeleteOp, Provider, WriteOp } from '../../apply/provider.js';
@@ -11,13 +10,12 @@ import { zipFolderDeterministic } from '../../manifest/zip.js';
 import { statSync } from 'node:fs';
 import { tasksOf, type TaskService } from '../../engine/tasks/index.js';
 import { assaysOf } from '../../engine/assays/index.js';
-import type { AssayRecord } from '../../engine/assays/types.js';
 import type { AssaySpec } from '../../model/index.js';
 import { ARTIFACT_SHA, ASSAY_SPEC, IMPLICIT_OWNER, PRUNE, assaySpec, localUser, modelSpec, pinSteps, pipelineSpec, sortDeep, taskSpec, workspaceActual, type Obj } from './mapping.js';
-
-export { stepOf } from './mapping.js';
 import { HttpClient } from './client.js';
 import { RemoteEngineProvider } from './remote.js';
+
+export { stepOf } from './mapping.js';
 
 /**
  * The engine provider: maps each kind to the engine's services. Every write carries the object's labels in the
