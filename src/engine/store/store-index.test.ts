@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -124,5 +124,32 @@ describe('Store secondary indexes', () => {
     expect(after.ids('things')).toEqual(['a', 'b']);
     expect(names(after.lookup<Doc>('things', 'name', indexKey(1, 'a2')))).toEqual([1]);
     expect(after.lookup<Doc>('things', 'name', indexKey(1, 'half'))).toEqual([]);
+  });
+
+  it('group-commits a large transaction in batches, and rolls it back whole across batches', async () => {
+    const dir = tmp();
+    const s = await open(dir);
+    await s.put<Doc>('things', 'keep', { id: 0, ws: 9, name: 'keep' });
+    await expect(
+      s.withLock(() => {
+        for (let i = 1; i <= 600; i++) s.putUnlocked<Doc>('things', String(i), { id: i, ws: 1, name: `n${i}` });
+        s.putUnlocked<Doc>('things', 'keep', { id: 0, ws: 9, name: 'changed' });
+        expect(s.get<Doc>('things', '599')!.name).toBe('n599'); // pending writes are visible inside
+        expect(s.ids('things').length).toBe(601);
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    expect(s.ids('things')).toEqual(['keep']);
+    expect(names(s.lookup<Doc>('things', 'name', indexKey(9, 'keep')))).toEqual([0]);
+    expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
+    await s.withLock(() => {
+      for (let i = 1; i <= 600; i++) s.putUnlocked<Doc>('things', String(i), { id: i, ws: 1, name: `n${i}` });
+      s.deleteUnlocked('things', 'keep');
+    });
+    const fresh = await open(dir);
+    expect(fresh.ids('things').length).toBe(600);
+    expect(names(fresh.lookup<Doc>('things', 'name', indexKey(1, 'n600')))).toEqual([600]);
+    expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
+    expect(existsSync(join(dir, 'journal.json'))).toBe(false);
   });
 });

@@ -44,7 +44,15 @@ interface Tx {
   /** files written and directories changed, fsync'd once each at commit (the journal covers them until then) */
   files: Set<string>;
   dirs: Set<string>;
+  /** journal lines written but not yet fdatasync'd */
+  journalDirty?: boolean;
+  journalSynced?: boolean;
+  /** target → temp file holding its new content, renamed only after the journal is durable (see flushPending) */
+  pending: Map<string, string>;
 }
+
+/** Pending renames are flushed in batches of this many (one journal fdatasync each). */
+const PENDING_BATCH = 256;
 
 /** A secondary index's key for a document; undefined leaves the document out of the index. */
 export type IndexKey<T> = (doc: T) => string | undefined;
@@ -105,6 +113,7 @@ export class Store {
   private readonly indexDefs = new Map<string, Map<string, IndexKey<unknown>>>();
   /** true while this instance holds the writer lock: then only we change the disk, and the cache is written through */
   private held = false;
+  private heldTx: Tx | undefined;
   private txGen = '0';
 
   private constructor(dir: string, opts: StoreOptions) {
@@ -159,6 +168,7 @@ export class Store {
     const c = this.cacheFor(collection);
     if (c?.docs.has(id)) return this.parseText<T>(c.docs.get(id)!, p);
     if (c?.complete) return undefined;
+    if (this.heldTx?.pending.size) this.flushPending();
     const text = this.readText(p);
     if (text === undefined) return undefined;
     c?.docs.set(id, text);
@@ -284,7 +294,7 @@ export class Store {
     if (this.inTx.getStore()) return fn();
     const run = async (): Promise<T> => {
       await this.lock.acquire({ timeoutMs: this.lockTimeoutMs, purpose });
-      const tx: Tx = { dirty: false, journal, before: new Map(), files: new Set(), dirs: new Set() };
+      const tx: Tx = { dirty: false, journal, before: new Map(), files: new Set(), dirs: new Set(), pending: new Map() };
       let recovered = false;
       try {
         // From here on only we change the disk: keep what is cached under the current generation and write
@@ -293,13 +303,16 @@ export class Store {
         for (const [k, c] of this.cache) if (c.gen !== gen || this.lock.brokeStale) this.cache.delete(k);
         this.txGen = gen;
         this.held = true;
+        this.heldTx = tx;
         recovered = this.recoverJournal();
         const result = await this.inTx.run(tx, fn);
         // group commit: everything the transaction wrote becomes durable here, before the journal goes
+        this.flushPending(tx);
         if (tx.files.size || tx.dirs.size) await fsyncAll(tx.files, tx.dirs);
         if (tx.before.size) this.dropJournal(tx);
         return result;
       } catch (e) {
+        this.dropPending(tx);
         if (tx.before.size) this.rollback([...tx.before], tx);
         throw e;
       } finally {
@@ -311,6 +324,8 @@ export class Store {
           }
         } finally {
           this.closeJournal(tx);
+          this.dropPending(tx);
+          this.heldTx = undefined;
           this.held = false;
           this.lock.release();
         }
@@ -329,14 +344,44 @@ export class Store {
     if (!tx?.journal) return;
     const rel = relative(this.dir, path);
     if (tx.before.has(rel)) return;
-    const before = this.readText(path) ?? null;
-    // append-only (one JSON line per entry) so a transaction of n documents writes O(n) journal bytes
-    const first = tx.journalFd === undefined;
-    if (first) tx.journalFd = openSync(this.journalPath, 'w', 0o600);
-    writeSync(tx.journalFd!, JSON.stringify([rel, before]) + '\n');
-    fdatasyncSync(tx.journalFd!);
-    if (first) fsyncDir(this.dir);
+    const before = this.readText(path) ?? null; // never pending: this is its first change
+    // append-only (one JSON line per entry) so a transaction of n documents writes O(n) journal bytes; made
+    // durable by flushPending before any change it covers reaches the document
+    if (tx.journalFd === undefined) tx.journalFd = openSync(this.journalPath, 'w', 0o600);
+    writeSync(tx.journalFd, JSON.stringify([rel, before]) + '\n');
+    tx.journalDirty = true;
     tx.before.set(rel, before);
+  }
+
+  /**
+   * Make the journal durable (one fdatasync for a whole batch of entries), then rename the batch's documents into
+   * place. Called every PENDING_BATCH writes, before anything reads the disk, and at commit.
+   */
+  private flushPending(tx: Tx | undefined = this.heldTx): void {
+    if (!tx) return;
+    if (tx.journalDirty && tx.journalFd !== undefined) {
+      fdatasyncSync(tx.journalFd);
+      if (!tx.journalSynced) fsyncDir(this.dir);
+      tx.journalSynced = true;
+      tx.journalDirty = false;
+    }
+    for (const [target, tmp] of tx.pending) {
+      renameSync(tmp, target);
+      tx.files.add(target);
+      tx.dirs.add(dirname(target));
+    }
+    tx.pending.clear();
+  }
+
+  private dropPending(tx: Tx): void {
+    for (const tmp of tx.pending.values()) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        /* gone */
+      }
+    }
+    tx.pending.clear();
   }
 
   /** Restore the before-images (idempotent, so a crash during rollback is rolled back again). */
@@ -476,6 +521,7 @@ export class Store {
       return c as Required<CollectionCache>;
     }
     const dir = this.collectionDir(collection);
+    if (this.heldTx?.pending.size) this.flushPending();
     const docs = new Map<string, string>();
     let names: string[] = [];
     try {
@@ -539,21 +585,29 @@ export class Store {
     const dir = this.collectionDir(collection);
     mkdirSync(dir, { recursive: true });
     const text = JSON.stringify(doc, null, 2) + '\n';
-    // in a journaled transaction the file and directory are fsync'd once at commit (a document rewritten n times
-    // costs one fsync); until then the journal, durable before this write, undoes it
-    atomicWrite(p, text, this.tmpDir, { sync: !tx.journal });
-    if (tx.journal) {
-      tx.files.add(p);
-      tx.dirs.add(dirname(p));
+    if (!tx.journal) atomicWrite(p, text, this.tmpDir);
+    else {
+      // Group commit: the new content goes to a temp file now and is renamed into place in a batch once the
+      // journal entries covering it are durable; files and directories are fsync'd once each at commit (a
+      // document rewritten n times costs one). Reads in this process see it through the cache meanwhile.
+      const tmp = tempName(this.tmpDir, p);
+      writeFileSync(tmp, text, { mode: 0o600 });
+      const old = tx.pending.get(p);
+      if (old !== undefined) unlinkSync(old);
+      tx.pending.delete(p);
+      tx.pending.set(p, tmp);
     }
     this.cacheWrite(collection, id, text);
+    if (tx.pending.size >= PENDING_BATCH) this.flushPending(tx);
   }
 
   deleteUnlocked(collection: string, id: string): boolean {
     const tx = this.assertInTx();
     const p = this.docPath(collection, id);
+    this.flushPending(tx);
     if (!existsSync(p)) return false;
     this.recordBefore(p);
+    this.flushPending(tx); // the journal entry must be durable before the unlink
     try {
       unlinkSync(p);
     } catch (e) {
