@@ -76,7 +76,8 @@ export default class Controller extends JoeyCommand {
     http.server.closeAllConnections?.(); // idle keep-alive webhook/metrics connections would hold close() open
     await http.close();
     log('stopped');
-    // Everything joey started is closed; a handle another area's loop leaves open must not keep a stopped daemon alive.
-    process.exit(process.exitCode ?? 0);
+    // Everything joey started is closed, so the process ends on its own; should a stray handle hold the event loop,
+    // this unref'd timer still ends a stopped daemon (it never keeps the process alive itself).
+    setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
   }
 }
