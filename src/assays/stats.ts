@@ -1,5 +1,6 @@
 import { endianness } from 'node:os';
 import { JoeyError } from '../model/index.js';
+import type { BasicStats } from './types.js';
 
 /** The finite values sorted ascending, plus how many NaN/±Infinity were left out. */
 export interface Prepared {
@@ -88,14 +89,6 @@ export function sortFloat64(a: Float64Array): Float64Array {
   return a;
 }
 
-export interface BasicStats {
-  count: number;
-  min: number;
-  max: number;
-  mean: number;
-  median: number;
-  std: number;
-}
 
 /** count/min/max/mean/median/population std of sorted finite values (Neumaier-compensated sums). */
 export function basicStats(sorted: Float64Array, what: string): BasicStats {

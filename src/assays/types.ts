@@ -22,13 +22,8 @@ export interface Thresholds {
 
 export type AssayStatus = 'Ok' | 'Warning' | 'Alert';
 
-/**
- * Summary of one set of values against a set of bin edges. `edges`, `edgeNames`, `counts` and
- * `aggregatedValues` have one entry per bin: [left_outlier, bin 1 … bin N, right_outlier]. `edges[i]` is the
- * upper edge of bin i (bin 0 holds values < edges[0]; bin i holds edges[i-1] < v <= edges[i]; the right
- * outlier bin holds v > edges[N]); the last edge is +Infinity (JSON `null`).
- */
-export interface Summary {
+/** count, min, max, mean, median and std of one set of values. */
+export interface BasicStats {
   count: number;
   min: number;
   max: number;
@@ -36,6 +31,15 @@ export interface Summary {
   median: number;
   /** Population standard deviation (divides by count), as the platform prints it. */
   std: number;
+}
+
+/**
+ * Summary of one set of values against a set of bin edges. `edges`, `edgeNames`, `counts` and
+ * `aggregatedValues` have one entry per bin: [left_outlier, bin 1 … bin N, right_outlier]. `edges[i]` is the
+ * upper edge of bin i (bin 0 holds values < edges[0]; bin i holds edges[i-1] < v <= edges[i]; the right
+ * outlier bin holds v > edges[N]); the last edge is +Infinity (JSON `null`).
+ */
+export interface Summary extends BasicStats {
   edges: number[];
   edgeNames: string[];
   counts: number[];

@@ -33,25 +33,8 @@ export const TASKS = 'tasks';
 const STATE = 'tasks_state';
 const STATE_ID = 'all';
 
-/** What the store keeps per task (status is derived from it and the run state). */
-export interface TaskDoc {
-  id: string;
-  name: string | null;
-  workspace_id: number;
-  orch_id: string;
-  orch_sha: string;
-  run: TaskRunKind;
-  schedule: string | null;
-  timezone: string;
-  timeout: number | null;
-  input_data: Record<string, unknown>;
-  allow_concurrent: boolean;
-  killed: boolean;
-  killed_at: string | null;
-  created_at: string;
-  updated_at: string;
-  labels: Record<string, string>;
-}
+/** What the store keeps per task: the record less what is derived from the run state, plus when it was killed. */
+export type TaskDoc = Omit<TaskRecord, 'status' | 'last_fire'> & { killed_at: string | null };
 
 interface RunSummary {
   run_id: string;
