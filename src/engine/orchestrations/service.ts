@@ -29,16 +29,25 @@ export class OrchestrationService {
   constructor(private readonly store: Store) {}
 
   /**
-   * Stores and checks a zip. The record goes `packaging` → `ready`, or `error` with the reason — in which
-   * case the record is kept (the platform lists failed uploads) and a JoeyError `orchestration_rejected` is thrown.
+   * Stores and checks a zip. The record is `ready`, or `error` with the reason — in which case the record is kept
+   * (the platform lists failed uploads) and a JoeyError `orchestration_rejected` is thrown. The zip is checked
+   * before the record is written, in one write, so a process killed mid-upload never leaves a record stuck in
+   * `packaging` that a task could not run from (the next upload simply writes it).
    */
   async upload(input: UploadInput): Promise<OrchestrationRecord> {
     const fileName = input.fileName ?? '-';
     const name = input.name ?? (fileName !== '-' ? fileName.replace(/\.zip$/i, '') : undefined);
     if (!name) throw new JoeyError('invalid', 'an orchestration uploaded as bytes needs a name', { status: 400 });
     const sha = this.store.putBlob(input.bytes);
+    let checked: Pick<OrchestrationRecord, 'status' | 'error' | 'entrypoint' | 'requirements'>;
+    try {
+      const layout = inspectOrchestrationZip(input.bytes);
+      checked = { status: 'ready', error: null, entrypoint: layout.entrypoint, requirements: layout.requirements };
+    } catch (err) {
+      checked = { status: 'error', error: (err as Error).message, entrypoint: null, requirements: null };
+    }
     const t = new Date().toISOString();
-    const rec = await this.store.withLock(() => {
+    const final = await this.store.withLock(() => {
       const prev = this.byName(input.workspaceId, name);
       const next: OrchestrationRecord = {
         id: prev?.id ?? randomUUID(),
@@ -46,10 +55,7 @@ export class OrchestrationService {
         workspace_id: input.workspaceId,
         sha,
         file_name: fileName,
-        status: 'packaging',
-        error: null,
-        entrypoint: null,
-        requirements: null,
+        ...checked,
         owner_id: input.owner ?? prev?.owner_id ?? 'local',
         task_id: null,
         created_at: prev?.created_at ?? t,
@@ -59,14 +65,6 @@ export class OrchestrationService {
       this.store.putUnlocked(ORCHESTRATIONS, next.id, next);
       return next;
     });
-    let final: OrchestrationRecord;
-    try {
-      const layout = inspectOrchestrationZip(input.bytes);
-      final = { ...rec, status: 'ready', entrypoint: layout.entrypoint, requirements: layout.requirements };
-    } catch (err) {
-      final = { ...rec, status: 'error', error: (err as Error).message };
-    }
-    await this.store.put(ORCHESTRATIONS, final.id, final);
     if (final.status === 'error') throw new JoeyError('orchestration_rejected', `orchestration "${name}": ${final.error}`, { status: 400 });
     return final;
   }

@@ -3,7 +3,7 @@
  * platform's API (snake_case, as `/v1/api/task/*` returns them), so scripts written for it read them unchanged.
  */
 
-/** `packaging` while being checked, `ready` to run, `error` (with `error`) when rejected. */
+/** `ready` to run, `error` (with `error`) when rejected; `packaging` is the platform's transient state, never stored by joey. */
 export type OrchestrationStatus = 'packaging' | 'ready' | 'error';
 
 export interface OrchestrationRecord {
