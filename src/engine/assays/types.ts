@@ -1,14 +1,9 @@
 import type { Aggregation, BinMode, Metric } from '../../model/index.js';
 import type { Stamped } from '../types.js';
+import type { BasicStats } from '../../assays/types.js';
 
 /** A summary as the platform's API shows it (snake_case; the +inf right-outlier edge is `null`). */
-export interface SummaryView {
-  count: number;
-  min: number;
-  max: number;
-  mean: number;
-  median: number;
-  std: number;
+export interface SummaryView extends BasicStats {
   edges: (number | null)[];
   edge_names: string[];
   counts: number[];

@@ -7,9 +7,10 @@
  *   const client = await openClient({ stateDir })                       // embedded, acting as the local admin
  *   const client = await openClient({ endpoint: 'http://h:8080', token }) // a `joey server`
  */
-import { JoeyError, type DeploymentConfigSpec, type Framework, type WorkspaceRole } from '../../model/index.js';
+import { JoeyError, type DeploymentConfigSpec, type WorkspaceRole } from '../../model/index.js';
 import { Engine, defaultStateDir, LOCAL_ADMIN, type Actor, type ConnectionView, type DeploymentConfigRecord, type DeploymentRecord, type DeploymentStatusView, type Labels, type ModelRecord, type ModelVersionRecord, type PipelineDefinition, type PipelineRecord, type PipelineVersionRecord, type StepInput, type TagView, type WorkspaceRecord } from '../../engine/index.js';
 import { dispatch } from '../../engine/http/dispatch.js';
+import type { UploadInput } from '../../engine/services/models.js';
 import { RawResponse } from '../../engine/http/types.js';
 
 export type WorkspaceView = WorkspaceRecord & { models: number[]; pipelines: number[] };
@@ -40,17 +41,8 @@ export interface CreatePipelineResult {
   created: boolean;
   new_version: boolean;
 }
-export interface UploadOptions {
-  framework?: Framework;
-  fileName?: string;
-  tensorFields?: string[];
-  batchConfig?: 'single' | null;
-  inputSchema?: Record<string, string>;
-  outputSchema?: Record<string, string>;
-  arch?: 'x86' | 'arm';
-  labels?: Labels;
-  tags?: string[];
-}
+/** The engine's upload input less what the call names positionally. */
+export type UploadOptions = Omit<UploadInput, 'workspaceId' | 'name' | 'bytes'>;
 export interface DeployRequest {
   pipeline_id: number;
   deploy_id?: string;
