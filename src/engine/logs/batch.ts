@@ -55,6 +55,10 @@ export function logBatch(frames: ResultFrame[], dictTypes: Map<string, arrow.Dic
     else if (c0.kind === 'values' && c0.constant && c0.data.length !== n) vectors[name] = columnVector({ ...c0, data: new Array(n).fill(c0.data[0]) }, n);
     else vectors[name] = columnVector(c0, n);
   }
+  // One chunk per column (the usual case): the batch is built from their data directly, which costs a fraction of
+  // a Table (it would first re-chunk the columns into common batches).
+  const all = Object.values(vectors);
+  if (all.every((v) => v.data.length === 1)) return new arrow.RecordBatch(Object.fromEntries(Object.entries(vectors).map(([k, v]) => [k, v.data[0]!])));
   const table = new arrow.Table(vectors);
   return table.batches.length === 1 ? table.batches[0]! : new arrow.RecordBatch(table.schema, table.batches[0]!.data);
 }
@@ -79,8 +83,29 @@ function constantDict(name: string, perFrame: unknown[], frames: ResultFrame[], 
   const dictKey = `${name}:${valueType}`;
   let type = dictTypes.get(dictKey);
   if (!type) dictTypes.set(dictKey, (type = new arrow.Dictionary(valueType, new arrow.Int16())));
-  const dictionary = arrow.vectorFromArray(distinct, valueType);
-  return arrow.makeVector(arrow.makeData({ type, length: n, data: idx, dictionary }));
+  // The same values as the segment's previous batch: the same dictionary object, which the stream writer does not
+  // write again (pipeline_version and last_model rarely change; only the indices are written per batch).
+  const key = distinct.map((v) => JSON.stringify(v)).join('\n');
+  let last = lastDictionary.get(type);
+  if (last?.key !== key) lastDictionary.set(type, (last = { key, values: dictionaryValues(distinct, valueType) }));
+  return arrow.makeVector(arrow.makeData({ type, length: n, data: idx, dictionary: last.values }));
+}
+
+/** Per segment (its Dictionary types are its own): the last dictionary written for a column. */
+const lastDictionary = new WeakMap<arrow.Dictionary, { key: string; values: arrow.Vector }>();
+
+/** The dictionary of a constant column, built straight from its values (an Arrow builder costs more than the batch). */
+function dictionaryValues(values: unknown[], type: arrow.DataType): arrow.Vector {
+  const offsets = new Int32Array(values.length + 1);
+  if (arrow.DataType.isUtf8(type)) {
+    const parts = values.map((v) => Buffer.from(v as string, 'utf8'));
+    parts.forEach((b, i) => (offsets[i + 1] = offsets[i]! + b.length));
+    return arrow.makeVector(arrow.makeData({ type, length: values.length, valueOffsets: offsets, data: Buffer.concat(parts) }));
+  }
+  const lists = values as number[][];
+  lists.forEach((l, i) => (offsets[i + 1] = offsets[i]! + l.length));
+  const child = arrow.makeData({ type: new arrow.Float64(), length: offsets[values.length]!, data: Float64Array.from(lists.flat()) });
+  return arrow.makeVector(arrow.makeData({ type: type as arrow.List<arrow.Float64>, length: values.length, valueOffsets: offsets, child }));
 }
 
 /** Concatenates one column of several frames (small requests coalesced into one batch per flush). */

@@ -2,9 +2,9 @@ import type { ResultFrame } from '../runtime/encode.js';
 import { SegmentWriter } from './partitions.js';
 
 export interface BufferOptions {
-  /** Flush when this many rows are buffered (default 50,000). */
+  /** Flush (commit) when this many rows are buffered (default 500,000). */
   flushRows?: number;
-  /** Flush when about this many bytes are buffered (default 16 MiB). */
+  /** Flush (commit) when about this many bytes are buffered (default 64 MiB). */
   flushBytes?: number;
   /** Flush buffered rows at least this often (default 1000 ms). */
   flushIntervalMs?: number;
@@ -15,6 +15,11 @@ export interface BufferOptions {
   fsync?: boolean;
   /** Start a new segment file once the open one holds this many bytes (default 64 MiB). */
   segmentBytes?: number;
+  /**
+   * Write segments with direct I/O (Linux O_DIRECT) where the filesystem allows it (default true; elsewhere, and
+   * with false, through the page cache). Same files, same durability; several times the throughput on virtual disks.
+   */
+  directIO?: boolean;
 }
 
 interface Pending {
@@ -34,13 +39,13 @@ function approxBytes(f: ResultFrame): number {
   return b + f.numRows * 8;
 }
 
-/** Queued rows of a pipeline are written (not yet fsynced) once this many are waiting: writes overlap writeback. */
+/** Queued rows of a pipeline are written (not yet committed) once this many are waiting. */
 const WRITE_ROWS = 8192;
 const WRITE_BYTES = 4 << 20;
 
 /**
  * Buffers inference results per pipeline: writes them to the pipeline's open segment as they accumulate, and
- * fsyncs (group commit: one fsync covers every append since the last) when enough rows or bytes are waiting,
+ * commits (group commit: one fdatasync covers every append since the last) when enough rows or bytes are waiting,
  * or after an interval. Each `append` resolves when its rows are durable (the acknowledgement).
  */
 export class LogBuffer {
@@ -48,51 +53,45 @@ export class LogBuffer {
   private rows = 0;
   private bytes = 0;
   private timer: NodeJS.Timeout | undefined;
-  private writeScheduled = false;
   private flushing: Promise<void> = Promise.resolve();
   private readonly writer: SegmentWriter;
   private readonly opts: Required<BufferOptions>;
 
   constructor(root: string, opts: BufferOptions = {}) {
-    this.opts = { flushRows: 50_000, flushBytes: 16 << 20, flushIntervalMs: 1000, fsync: true, segmentBytes: 64 << 20, ...opts };
-    this.writer = new SegmentWriter(root, this.opts.fsync, this.opts.segmentBytes);
+    this.opts = { flushRows: 500_000, flushBytes: 64 << 20, flushIntervalMs: 1000, fsync: true, segmentBytes: 64 << 20, directIO: true, ...opts };
+    this.writer = new SegmentWriter(root, this.opts.fsync, this.opts.segmentBytes, this.opts.directIO);
   }
 
   append(pipeline: string, frame: ResultFrame): Promise<void> {
     let p = this.pending.get(pipeline);
     if (!p) this.pending.set(pipeline, (p = { frames: [], rows: 0, bytes: 0, waiters: [] }));
     const size = approxBytes(frame);
-    p.frames.push(frame);
+    // The buffer never holds on to the caller's memory: a large frame is written below, before this returns;
+    // a small one is kept as a copy (views into a request body are copied, the rest is ours already).
+    const large = frame.numRows >= WRITE_ROWS || size >= WRITE_BYTES;
+    p.frames.push(large ? frame : transferable(frame));
     p.rows += frame.numRows;
     p.bytes += size;
     this.rows += frame.numRows;
     this.bytes += size;
     const ack = new Promise<void>((resolve, reject) => p!.waiters.push({ resolve, reject }));
+    if (p.rows >= WRITE_ROWS || p.bytes >= WRITE_BYTES) this.writePending(pipeline, p);
     if (this.rows >= this.opts.flushRows || this.bytes >= this.opts.flushBytes) setImmediate(() => void this.flush());
-    else {
-      if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.opts.flushIntervalMs);
-      if ((p.rows >= WRITE_ROWS || p.bytes >= WRITE_BYTES) && !this.writeScheduled) {
-        this.writeScheduled = true;
-        setImmediate(() => this.writeQueued());
-      }
-    }
+    else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.opts.flushIntervalMs);
     return ack;
   }
 
-  /** Writes queued rows without fsync (they are acknowledged by the next flush). */
-  private writeQueued(all = false): void {
-    this.writeScheduled = false;
-    for (const [pipeline, p] of this.pending) {
-      if (!p.frames.length || (!all && p.rows < WRITE_ROWS && p.bytes < WRITE_BYTES)) continue;
-      const frames = p.frames;
-      p.frames = [];
-      p.rows = 0;
-      p.bytes = 0;
-      try {
-        this.writer.write(pipeline, frames);
-      } catch (e) {
-        p.error ??= e;
-      }
+  /** Writes a pipeline's queued rows (made durable and visible by the next flush). */
+  private writePending(pipeline: string, p: Pending): void {
+    if (!p.frames.length) return;
+    const frames = p.frames;
+    p.frames = [];
+    p.rows = 0;
+    p.bytes = 0;
+    try {
+      this.writer.write(pipeline, frames);
+    } catch (e) {
+      p.error ??= e;
     }
   }
 
@@ -111,7 +110,7 @@ export class LogBuffer {
   private async flushNow(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.writeQueued(true);
+    for (const [pipeline, p] of this.pending) this.writePending(pipeline, p);
     const batch = [...this.pending.entries()];
     this.pending.clear();
     this.rows = 0;
@@ -132,7 +131,7 @@ export class LogBuffer {
   /** Flushes, then seals the open segments (they get their final names). */
   async close(): Promise<void> {
     await this.flush();
-    this.writer.close();
+    await this.writer.close();
   }
 }
 

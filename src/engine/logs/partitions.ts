@@ -1,14 +1,16 @@
 import * as arrow from 'apache-arrow';
-import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writevSync } from 'node:fs';
+import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writevSync } from 'node:fs';
 import path from 'node:path';
 import { JoeyError } from '../../model/index.js';
 import type { ResultFrame } from '../runtime/encode.js';
 import { frameLayout, logBatch, plainVector } from './batch.js';
+import { DirectIO, type DirectFile } from './direct-io.js';
 
 /**
  * Partition files of a pipeline, in sequence order:
  * - `<seq>.arrows`: an Arrow IPC stream segment being appended to (or left open by a process that stopped);
- *   record batches are appended and fsynced at each flush, a torn last batch (killed mid-write) is ignored on read.
+ *   record batches are appended and fsynced at each flush, a torn last batch (killed mid-write) is ignored on read,
+ *   and so is the zero padding after the last batch that direct I/O leaves until the segment is sealed.
  * - `<seq>-<minTime>-<maxTime>-<rows>.arrows`: a sealed segment (renamed once full or at close); the name says what
  *   a read needs to know without opening it.
  * - `<seq>-<minTime>-<maxTime>-<rows>.arrow`: Arrow IPC files, one per flush, written by earlier versions (read as is).
@@ -81,6 +83,8 @@ interface Segment {
   seq: number;
   file: string;
   fd: number;
+  /** Set when the segment is written with direct I/O (`fd` is its descriptor). */
+  direct?: DirectFile;
   schemaKey: string;
   writer: arrow.RecordBatchStreamWriter;
   sink: Chunks;
@@ -128,20 +132,25 @@ function writeAll(fd: number, chunks: Uint8Array[]): number {
 const COALESCE_ROWS = 8192;
 
 /**
- * Appends inference rows to one open Arrow IPC stream segment per pipeline (group commit: `sync` fsyncs each
- * touched segment once per flush, covering every request queued since the last). Synchronous on purpose: it runs
- * in the log writer's own thread, where blocking costs nobody.
+ * Appends inference rows to one open Arrow IPC stream segment per pipeline (group commit: `sync` commits each
+ * touched segment once per flush, covering every request queued since the last). `write` serializes on the
+ * calling thread; what blocks (direct writes, fdatasync) runs on libuv's pool. Through the page cache, `write`
+ * writes synchronously (cheap: it only copies into the cache).
  */
 export class SegmentWriter {
   private readonly segments = new Map<string, Segment>();
   /** Full segments of a pipeline waiting for their last fsync before they are sealed. */
   private readonly retired = new Map<string, Segment[]>();
+  /** Direct I/O for new segments: probed on the first one (undefined: through the page cache). */
+  private dio: DirectIO | undefined | null = null;
   constructor(
     private readonly root: string,
     /** fsync segments (and their directory when created) before acknowledging (default). */
     private readonly fsync = true,
     /** Seal a segment and start the next once it holds this many bytes. */
     private readonly segmentBytes = 64 << 20,
+    /** Write segments with direct I/O where the platform and filesystem allow it (default). */
+    private readonly directIO = true,
   ) {}
 
   /** Appends the frames of one pipeline (not yet durable: call `sync`). On error the segment is abandoned. */
@@ -161,7 +170,7 @@ export class SegmentWriter {
         seg.writer.write(batch);
         const chunks = seg.sink.chunks;
         seg.sink.chunks = [];
-        seg.bytes += writeAll(seg.fd, chunks);
+        seg.bytes += seg.direct ? this.dio!.append(seg.direct, chunks) : writeAll(seg.fd, chunks);
         seg.dirty = true;
         seg.rows += batch.numRows;
         for (const f of group) {
@@ -178,7 +187,8 @@ export class SegmentWriter {
 
   /**
    * Makes everything written so far to the pipeline's segments durable: one fsync per written segment (group
-   * commit), run on libuv's pool so this thread keeps writing meanwhile. Full segments are sealed afterwards.
+   * commit; through the page cache it runs on libuv's pool so this thread keeps writing meanwhile; with direct I/O
+   * it also makes the rows visible). Full segments are sealed afterwards.
    */
   async sync(pipeline: string): Promise<void> {
     const segs = [...(this.retired.get(pipeline) ?? []), ...(this.segments.has(pipeline) ? [this.segments.get(pipeline)!] : [])];
@@ -186,12 +196,14 @@ export class SegmentWriter {
   }
 
   private async syncSegment(pipeline: string, seg: Segment): Promise<void> {
-    if (this.fsync && seg.dirty) {
+    if (seg.dirty) {
       seg.dirty = false;
       seg.syncing++;
       try {
-        await new Promise<void>((resolve, reject) => fsync(seg.fd, (e) => (e ? reject(e) : resolve())));
-        if (seg.dirDirty) syncDir(seg.dir);
+        if (seg.direct) await this.dio!.commit(seg.direct, this.fsync);
+        // fdatasync: the data and the file size (what reading it back needs), not the timestamps.
+        else if (this.fsync) await new Promise<void>((resolve, reject) => fdatasync(seg.fd, (e) => (e ? reject(e) : resolve())));
+        if (this.fsync && seg.dirDirty) syncDir(seg.dir);
         seg.dirDirty = false;
       } catch (e) {
         if (!seg.retired) this.abandon(pipeline);
@@ -200,33 +212,40 @@ export class SegmentWriter {
         seg.syncing--;
       }
     }
-    seg.dirty = false;
     if (seg.retired && seg.syncing === 0 && !seg.dirty) {
       const list = this.retired.get(pipeline) ?? [];
       if (list.includes(seg)) {
         list.splice(list.indexOf(seg), 1);
         if (!list.length) this.retired.delete(pipeline);
-        this.closeSegment(seg);
+        await this.closeSegment(seg);
       }
     }
   }
 
   /** Seals every open segment (renamed to its final name). Call once everything is synced. */
-  close(): void {
-    for (const segs of this.retired.values()) for (const seg of segs) this.closeSegment(seg);
+  async close(): Promise<void> {
+    const segs = [...this.retired.values()].flat();
     this.retired.clear();
-    for (const p of [...this.segments.keys()]) this.seal(p);
+    for (const p of [...this.segments.keys()]) {
+      segs.push(this.segments.get(p)!);
+      this.segments.delete(p);
+    }
+    await Promise.all(segs.map((seg) => this.closeSegment(seg)));
   }
 
   private open(pipeline: string, schema: arrow.Schema, dictTypes: Map<string, arrow.Dictionary>): Segment {
     const dir = pipelineDir(this.root, pipeline);
     mkdirSync(dir, { recursive: true });
+    if (this.dio === null) this.dio = this.directIO ? DirectIO.probe(dir) : undefined;
     let seq = Math.max(0, ...listPartitions(dir).map((p) => p.seq)) + 1;
     for (;;) {
       const file = path.join(dir, `${String(seq).padStart(12, '0')}.arrows`);
       let fd: number;
+      let direct: DirectFile | undefined;
       try {
-        fd = openSync(file, 'wx'); // never append to another process's segment
+        // Exclusive create: never append to another process's segment.
+        if (this.dio) fd = (direct = this.dio.open(file)).fd;
+        else fd = openSync(file, 'wx');
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
           seq++;
@@ -237,7 +256,7 @@ export class SegmentWriter {
       const sink = new Chunks();
       const writer = new arrow.RecordBatchStreamWriter({ autoDestroy: false });
       writer.reset(sink, schema);
-      const seg: Segment = { dir, seq, file, fd, schemaKey: schemaKey(schema), writer, sink, dictTypes, rows: 0, bytes: 0, minTime: Infinity, maxTime: -Infinity, dirDirty: true, dirty: false, syncing: 0, retired: false };
+      const seg: Segment = { dir, seq, file, fd, ...(direct ? { direct } : {}), schemaKey: schemaKey(schema), writer, sink, dictTypes, rows: 0, bytes: 0, minTime: Infinity, maxTime: -Infinity, dirDirty: true, dirty: false, syncing: 0, retired: false };
       this.segments.set(pipeline, seg);
       return seg;
     }
@@ -249,20 +268,13 @@ export class SegmentWriter {
     if (!seg) return;
     this.segments.delete(pipeline);
     seg.retired = true;
-    if (!this.fsync) return this.closeSegment(seg);
     const list = this.retired.get(pipeline) ?? [];
     list.push(seg);
     this.retired.set(pipeline, list);
   }
 
-  private seal(pipeline: string): void {
-    const seg = this.segments.get(pipeline);
-    if (!seg) return;
-    this.segments.delete(pipeline);
-    this.closeSegment(seg);
-  }
-
-  private closeSegment(seg: Segment): void {
+  private async closeSegment(seg: Segment): Promise<void> {
+    if (seg.direct && seg.rows > 0) await this.dio!.seal(seg.direct, this.fsync);
     closeSync(seg.fd);
     if (seg.rows === 0) return unlinkSync(seg.file);
     // Durable contents already; the new name only saves readers from opening it (an unrenamed one reads the same).
@@ -272,12 +284,17 @@ export class SegmentWriter {
   private abandon(pipeline: string): void {
     const seg = this.segments.get(pipeline);
     this.segments.delete(pipeline);
-    if (seg)
+    if (!seg) return;
+    const close = () => {
       try {
         closeSync(seg.fd);
       } catch {
         /* already closed */
       }
+    };
+    // Direct writes may still be under way: the descriptor must outlive them.
+    if (seg.direct) void this.dio!.drop(seg.direct).then(close);
+    else close();
   }
 }
 

@@ -10,8 +10,11 @@ import { concatTables, selectColumns, takeRows } from './table.js';
 
 export interface LogStoreOptions extends BufferOptions {
   /**
-   * Write in a dedicated thread (default true): serialization, writes and fsync never run on the thread that
-   * answers inferences. `false` writes on the calling thread (blocking it during each flush).
+   * Serialize in a dedicated thread (default false). With direct I/O the writes and fdatasyncs already run on
+   * libuv's pool, and only the serialization (≈0.3 ms per 10,000 ccfraud rows) is left on the calling thread;
+   * on the 2-core machines joey is measured on, handing rows to a thread costs more (copies, a second heap to
+   * collect) than it saves: `npm run bench` compares both. Through the page cache (no direct I/O) the thread
+   * keeps write and fsync off the thread that answers inferences.
    */
   worker?: boolean;
   /**
@@ -44,28 +47,80 @@ function workerEntry(): URL {
   return new URL(self.endsWith('.ts') ? './writer-worker-dev.mjs' : './writer-worker.js', self);
 }
 
-/** The writer thread, shared by every store on the same directory in this process. */
-class WorkerWriter {
+/**
+ * Bytes of rows appended and not yet acknowledged, against a high-water mark: past it, `wait()` gives the caller
+ * a promise to await before answering, resolved once half is left (backpressure).
+ */
+class Pending {
+  private bytes = 0;
+  private drained: (() => void)[] = [];
+  constructor(private readonly max = 256 << 20) {}
+
+  add(bytes: number): void {
+    this.bytes += bytes;
+  }
+
+  release(bytes: number): void {
+    this.bytes = Math.max(0, this.bytes - bytes);
+    if (this.drained.length && this.bytes <= this.max / 2) this.drained.splice(0).forEach((r) => r());
+  }
+
+  wait(): Promise<void> | undefined {
+    if (this.bytes <= this.max) return undefined;
+    return new Promise((resolve) => this.drained.push(resolve));
+  }
+}
+
+/** Rows serialized on the calling thread (writes and fdatasyncs run on libuv's pool when direct I/O is on). */
+class InlineWriter implements Writer {
+  private readonly buffer: LogBuffer;
+  private readonly pending: Pending;
+
+  constructor(root: string, opts: BufferOptions, maxPendingBytes?: number) {
+    this.buffer = new LogBuffer(root, opts);
+    this.pending = new Pending(maxPendingBytes);
+  }
+
+  append(pipeline: string, frame: ResultFrame): Promise<void> {
+    const bytes = frameBytes(frame);
+    this.pending.add(bytes);
+    const ack = this.buffer.append(pipeline, frame);
+    const release = () => this.pending.release(bytes);
+    ack.then(release, release);
+    return ack;
+  }
+
+  flush(): Promise<void> {
+    return this.buffer.flush();
+  }
+
+  close(): Promise<void> {
+    return this.buffer.close();
+  }
+
+  backpressure(): Promise<void> | undefined {
+    return this.pending.wait();
+  }
+}
+
+/** The writer thread. */
+class WorkerWriter implements Writer {
   private readonly worker: Worker;
   /** Set when the thread died: later writes happen on the calling thread instead. */
   private fallback: LogBuffer | undefined;
   private next = 1;
   private readonly waiting = new Map<number, { resolve: () => void; reject: (e: unknown) => void; bytes: number }>();
-  /** Bytes of rows posted to the thread and not yet acknowledged. */
-  private pendingBytes = 0;
-  private drained: (() => void)[] = [];
+  /** Rows posted to the thread and not yet acknowledged. */
+  private readonly pending: Pending;
 
-  constructor(
-    root: string,
-    opts: BufferOptions,
-    private readonly maxPendingBytes = 256 << 20,
-  ) {
+  constructor(root: string, opts: BufferOptions, maxPendingBytes?: number) {
+    this.pending = new Pending(maxPendingBytes);
     this.worker = new Worker(workerEntry(), { workerData: { root, opts } });
     this.worker.on('message', ({ acks }: { acks: { id: number; error?: string }[] }) => {
       for (const m of acks) {
         const w = this.waiting.get(m.id);
         this.waiting.delete(m.id);
-        this.release(w?.bytes ?? 0);
+        this.pending.release(w?.bytes ?? 0);
         if (m.error) w?.reject(new JoeyError('log_write_failed', `inference log write failed: ${m.error}`, { status: 500 }));
         else w?.resolve();
       }
@@ -75,7 +130,7 @@ class WorkerWriter {
       this.fallback ??= new LogBuffer(root, opts);
       for (const w of this.waiting.values()) w.reject(e);
       this.waiting.clear();
-      this.release(Infinity);
+      this.pending.release(Infinity);
     };
     this.worker.on('error', die);
     this.worker.on('exit', (code) => die(new JoeyError('log_write_failed', `the inference log writer exited (${code})`, { status: 500 })));
@@ -83,15 +138,9 @@ class WorkerWriter {
     this.worker.unref();
   }
 
-  private release(bytes: number): void {
-    this.pendingBytes = Math.max(0, this.pendingBytes - bytes);
-    if (this.drained.length && this.pendingBytes <= this.maxPendingBytes / 2) this.drained.splice(0).forEach((r) => r());
-  }
-
   /** A promise to await before answering while too many rows wait for their acknowledgement; else undefined. */
   backpressure(): Promise<void> | undefined {
-    if (this.fallback || this.pendingBytes <= this.maxPendingBytes) return undefined;
-    return new Promise((resolve) => this.drained.push(resolve));
+    return this.fallback ? undefined : this.pending.wait();
   }
 
   private call(msg: Record<string, unknown>, transfer: ArrayBuffer[] = [], bytes = 0): Promise<void> {
@@ -101,7 +150,7 @@ class WorkerWriter {
       return this.fallback.append(msg.pipeline as string, msg.frame as ResultFrame);
     }
     const id = this.next++;
-    this.pendingBytes += bytes;
+    this.pending.add(bytes);
     const p = new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject, bytes }));
     // Keep the process alive while rows wait to become durable.
     this.worker.ref();
@@ -126,7 +175,8 @@ class WorkerWriter {
   }
 }
 
-const writers = new Map<string, WorkerWriter>();
+/** Writers by directory and options: every store on the same directory in this process shares one. */
+const writers = new Map<string, Writer>();
 
 function frameBytes(f: ResultFrame): number {
   let b = f.numRows * 8;
@@ -142,11 +192,11 @@ interface Writer {
 }
 
 /**
- * The inference log store: per pipeline, a directory of Arrow IPC partition files under `<stateDir>/logs/`.
- * Appends are buffered and flushed as a new partition (temp file, fsync, rename, fsync of the directory) when
- * enough rows/bytes are buffered or after `flushIntervalMs`, by a writer thread. The promise `append` returns
- * is the acknowledgement: it resolves once the rows are durable. A killed process loses only rows whose
- * acknowledgement had not resolved; a torn temp file is never visible (it is never renamed into place).
+ * The inference log store: per pipeline, a directory of Arrow IPC stream segments under `<stateDir>/logs/`.
+ * Appends are buffered, written as they accumulate and committed (group commit: fdatasync, then they become
+ * visible) when enough rows/bytes are buffered or after `flushIntervalMs`. The promise `append` returns is the
+ * acknowledgement: it resolves once the rows are durable. A killed process loses only rows whose
+ * acknowledgement had not resolved, and a torn write is never read back (see partitions.ts, direct-io.ts).
  */
 export class InferenceLogStore {
   private writerImpl: Writer | undefined;
@@ -156,20 +206,15 @@ export class InferenceLogStore {
     private readonly opts: LogStoreOptions = {},
   ) {}
 
-  /** Created on the first write: a store that is only read never starts a thread. */
+  /** Created on the first write: a store that is only read never starts a writer. */
   private get writer(): Writer {
     if (this.writerImpl) return this.writerImpl;
-    const { worker = true, maxPendingBytes, ...bufferOpts } = this.opts;
-    if (worker) {
-      const key = path.resolve(this.root);
-      let w = writers.get(key);
-      if (!w) writers.set(key, (w = new WorkerWriter(key, bufferOpts, maxPendingBytes)));
-      this.writerImpl = w;
-    } else {
-      const buffer = new LogBuffer(this.root, bufferOpts);
-      this.writerImpl = { append: (p, f) => buffer.append(p, f), flush: () => buffer.flush(), close: () => buffer.close(), backpressure: () => undefined };
-    }
-    return this.writerImpl;
+    const { worker = false, maxPendingBytes, ...bufferOpts } = this.opts;
+    const root = path.resolve(this.root);
+    const key = JSON.stringify([root, worker, maxPendingBytes, bufferOpts]);
+    let w = writers.get(key);
+    if (!w) writers.set(key, (w = worker ? new WorkerWriter(root, bufferOpts, maxPendingBytes) : new InlineWriter(root, bufferOpts, maxPendingBytes)));
+    return (this.writerImpl = w);
   }
 
   /** The store under an engine state directory. */

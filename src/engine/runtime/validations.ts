@@ -235,12 +235,26 @@ export function tensorVector(col: Extract<Column, { kind: 'tensor' }>, numRows: 
   if (!mk || col.shape.length > 1) return undefined;
   const leaf = arrow.makeData({ type: mk() as arrow.Float32, length: col.data.length, data: col.data as Float32Array });
   if (col.shape.length === 0) return arrow.makeVector(leaf);
-  const w = col.shape[0]!;
-  const offsets = new Int32Array(numRows + 1);
-  for (let i = 0; i <= numRows; i++) offsets[i] = i * w;
   const type = new arrow.List(new arrow.Field('item', leaf.type, false));
-  return arrow.makeVector(arrow.makeData({ type, length: numRows, valueOffsets: offsets, child: leaf }));
+  return arrow.makeVector(arrow.makeData({ type, length: numRows, valueOffsets: listOffsets(numRows, col.shape[0]!), child: leaf }));
 }
+
+/**
+ * Offsets of `n` lists of `w` values each. Arrow data is immutable, so the last few are kept and shared: every
+ * request of a deployment has the same shapes.
+ */
+function listOffsets(n: number, w: number): Int32Array {
+  const key = `${n}x${w}`;
+  let offsets = offsetsCache.get(key);
+  if (!offsets) {
+    offsets = new Int32Array(n + 1);
+    for (let i = 0; i <= n; i++) offsets[i] = i * w;
+    if (offsetsCache.size >= 16) offsetsCache.delete(offsetsCache.keys().next().value!);
+    offsetsCache.set(key, offsets);
+  }
+  return offsets;
+}
+const offsetsCache = new Map<string, Int32Array>();
 
 /** The columns validations read, as a polars DataFrame (columnar through Arrow IPC where possible). */
 function toPolars(frame: Frame, names: string[]): pl.DataFrame {
