@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import { columnVector, type ResultFrame } from '../runtime/encode.js';
+import { columnVector, fillTime, type ResultFrame } from '../runtime/encode.js';
 import type { Column } from '../runtime/frame.js';
 
 /**
@@ -37,7 +37,7 @@ export function logBatch(frames: ResultFrame[], dictTypes: Map<string, arrow.Dic
   const starts: number[] = [];
   for (let at = 0, i = 0; i < frames.length; at += frames[i]!.numRows, i++) starts.push(at);
   const times = new BigInt64Array(n);
-  frames.forEach((f, i) => times.fill(BigInt(f.time), starts[i]!, starts[i]! + f.numRows));
+  frames.forEach((f, i) => fillTime(times, f.time, starts[i]!, starts[i]! + f.numRows));
   const vectors: Record<string, arrow.Vector> = {
     time: arrow.makeVector(arrow.makeData({ type: new arrow.TimestampMillisecond(), length: n, data: times })),
   };
