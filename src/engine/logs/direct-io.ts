@@ -1,4 +1,4 @@
-import { closeSync, constants, fdatasync as fsFdatasync, ftruncateSync, openSync, unlinkSync, write as fsWrite, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasync as fsFdatasync, ftruncate as fsFtruncate, openSync, unlinkSync, write as fsWrite, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import path from 'node:path';
 
@@ -289,7 +289,7 @@ export class DirectIO {
   /** Commits, then cuts the zero padding after the last byte (when the file is sealed). */
   async seal(f: DirectFile, durable: boolean): Promise<void> {
     await this.commit(f, durable);
-    ftruncateSync(f.fd, f.length);
+    await ftruncate(f.fd, f.length);
   }
 
   /** Gives up a file after an error: what is staged for it never becomes visible. Resolves once its writes are done. */
@@ -304,6 +304,7 @@ export class DirectIO {
 
 const write = promisify(fsWrite);
 const fdatasync = promisify(fsFdatasync);
+const ftruncate = promisify(fsFtruncate);
 
 async function writeFully(fd: number, buf: Uint8Array, length: number, position: number): Promise<void> {
   for (let done = 0; done < length; ) {

@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writevSync } from 'node:fs';
+import { closeSync, fdatasync, fsync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writevSync } from 'node:fs';
 import path from 'node:path';
 import { JoeyError } from '../../model/index.js';
 import type { ResultFrame } from '../runtime/encode.js';
@@ -203,7 +203,7 @@ export class SegmentWriter {
         if (seg.direct) await this.dio!.commit(seg.direct, this.fsync);
         // fdatasync: the data and the file size (what reading it back needs), not the timestamps.
         else if (this.fsync) await new Promise<void>((resolve, reject) => fdatasync(seg.fd, (e) => (e ? reject(e) : resolve())));
-        if (this.fsync && seg.dirDirty) syncDir(seg.dir);
+        if (this.fsync && seg.dirDirty) await syncDir(seg.dir);
         seg.dirDirty = false;
       } catch (e) {
         if (!seg.retired) this.abandon(pipeline);
@@ -298,10 +298,11 @@ export class SegmentWriter {
   }
 }
 
-function syncDir(dir: string): void {
+/** fsync of a directory (a new segment's entry), on libuv's pool. */
+async function syncDir(dir: string): Promise<void> {
   const dfd = openSync(dir, 'r');
   try {
-    fsyncSync(dfd);
+    await new Promise<void>((resolve, reject) => fsync(dfd, (e) => (e ? reject(e) : resolve())));
   } finally {
     closeSync(dfd);
   }
