@@ -5,7 +5,7 @@ import path from 'node:path';
 /**
  * Direct I/O for inference log segments (Linux `O_DIRECT`): appends go from aligned buffers straight to the device
  * instead of through the page cache. Why: on the virtual disks joey runs on, buffered writeback is the bottleneck
- * of durable logging (here: ≈210–350 MB/s for write + fsync against ≈0.5–1.4 GB/s for O_DIRECT writes +
+ * of durable logging (here: ≈210–550 MB/s for write + fsync against ≈0.5–1.4 GB/s for O_DIRECT writes +
  * fdatasync — `npm run bench` measures both), and every inference row is logged with its inputs. Databases make the same
  * choice for their logs (PostgreSQL's WAL, InnoDB's `innodb_flush_method=O_DIRECT`).
  *
