@@ -1,9 +1,8 @@
 // The controller over real inference logs: the house-price model (onnxruntime) answers 1000 requests through a
 // deployed pipeline; the assay's window closes; the controller stores exactly one result for it.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../../test/temp-dirs.js';
 import { Engine } from '../../src/engine/index.js';
 import { EngineRuntime } from '../../src/engine/runtime/index.js';
 import { assaysOf } from '../../src/engine/assays/index.js';
@@ -11,13 +10,11 @@ import { AssayController } from './controller.js';
 
 const TD = new URL('../../src/engine/assays/testdata/', import.meta.url).pathname;
 const FX = new URL('../../src/assays/fixtures/', import.meta.url).pathname;
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tmp = tempDirs('joey-assayctl-');
 
 describe('AssayController', () => {
   it('analyzes each window of each active assay once, after it closes', async () => {
-    const stateDir = mkdtempSync(path.join(tmpdir(), 'joey-assayctl-'));
-    dirs.push(stateDir);
+    const stateDir = tmp();
     const engine = await Engine.open({ stateDir });
     const rt = EngineRuntime.of(engine);
     const ws = await engine.workspaces.create({ name: 'houses', owner: 'admin' });

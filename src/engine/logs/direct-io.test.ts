@@ -1,19 +1,13 @@
 import * as arrow from 'apache-arrow';
-import { closeSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../../../test/temp-dirs.js';
 import type { ResultFrame } from '../runtime/index.js';
 import { BLOCK, DirectIO } from './direct-io.js';
 import { readPartition, SegmentWriter } from './partitions.js';
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(path.join(tmpdir(), 'joey-dio-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tmp = tempDirs('joey-dio-');
 
 function frame(n: number, from: number, time: number): ResultFrame {
   return {

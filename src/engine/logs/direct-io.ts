@@ -38,9 +38,7 @@ export interface DirectFile {
   fd: number;
   /** Bytes appended so far. */
   length: number;
-  /** Bytes readers can see: the stream ends here (zeros or the end of the file follow on disk). */
-  committed: number;
-  /** Where the last commit (done or under way) ends. */
+  /** Where the last commit (done or under way) ends: readers see the stream end there once it is done. */
   target: number;
   /** File offset of the gate block for new appends: the block holding `target`. */
   gateAt: number;
@@ -158,7 +156,6 @@ export class DirectIO {
     return {
       fd: openSync(file, FLAGS, 0o644),
       length: 0,
-      committed: 0,
       target: 0,
       gateAt: 0,
       gate: new Uint8Array(BLOCK),
@@ -230,7 +227,7 @@ export class DirectIO {
         this.freeStage(mem);
       }
     })();
-    if (length % BLOCK !== 0 || mem.byteLength !== length) f.padded = done;
+    if (length < mem.byteLength) f.padded = done; // a spill: its last block is written again later
     f.writes = Promise.all([f.writes, done]).then(() => undefined);
   }
 
@@ -278,7 +275,6 @@ export class DirectIO {
         if (durable && unsynced) await fdatasync(f.fd);
         await writeFully(f.fd, gate, BLOCK, gateAt);
         if (durable) await fdatasync(f.fd);
-        f.committed = target;
       } finally {
         this.blocks.push(gate);
       }

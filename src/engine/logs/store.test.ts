@@ -1,19 +1,13 @@
 import * as arrow from 'apache-arrow';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../../../test/temp-dirs.js';
 import type { ResultFrame } from '../runtime/index.js';
 import { exportLogs, InferenceLogStore, parseSize } from './index.js';
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(path.join(tmpdir(), 'joey-logs-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tmp = tempDirs('joey-logs-');
 
 /** An inference result like the executor's: `n` rows with values from `from`, at `time`. */
 function result(n: number, from: number, time: number, version = 'v1'): ResultFrame {

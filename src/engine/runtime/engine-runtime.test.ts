@@ -1,13 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../../../test/temp-dirs.js';
 import { Engine } from '../index.js';
 import { EngineRuntime } from './index.js';
 
 const FX = new URL('../../../test/fixtures/runtime/', import.meta.url).pathname;
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tmp = tempDirs('joey-rt-');
 
 async function deployed(stateDir: string) {
   const engine = await Engine.open({ stateDir });
@@ -27,8 +25,7 @@ async function deployed(stateDir: string) {
 
 describe('EngineRuntime: the engine\'s DeploymentRuntime', () => {
   it('a deployed pipeline answers; logs land under <workspace>/<pipeline>; another process loads it lazily', async () => {
-    const stateDir = mkdtempSync(path.join(tmpdir(), 'joey-rt-'));
-    dirs.push(stateDir);
+    const stateDir = tmp();
     const { engine, rt, d } = await deployed(stateDir);
     expect(d.status).toBe('Running');
     const r = await rt.infer(rt.deploymentOf('fraud', 'ccfraud'), { body: readFileSync(FX + 'high_fraud.df.json', 'utf8'), format: 'json' });
@@ -54,8 +51,7 @@ describe('EngineRuntime: the engine\'s DeploymentRuntime', () => {
   });
 
   it('an undeployed pipeline answers 409', async () => {
-    const stateDir = mkdtempSync(path.join(tmpdir(), 'joey-rt-'));
-    dirs.push(stateDir);
+    const stateDir = tmp();
     const { engine, rt, d } = await deployed(stateDir);
     await engine.deployments.undeploy(d.id);
     expect(() => rt.deploymentOf('fraud', 'ccfraud')).toThrow(/not deployed/);
