@@ -18,20 +18,24 @@ export function frameLayout(f: ResultFrame): string {
   return s;
 }
 
-const constValue = (c: Column): unknown => (c as { data: unknown[] }).data[0];
+export const constValue = (c: Column): unknown => (c as { data: unknown[] }).data[0];
 
-/** A dictionary value type for a constant column, or undefined to store it expanded. */
-function constType(values: unknown[]): arrow.DataType | undefined {
-  if (values.every((v) => typeof v === 'string')) return new arrow.Utf8();
-  if (values.every((v) => Array.isArray(v) && v.every((x) => typeof x === 'number'))) return new arrow.List(new arrow.Field('item', new arrow.Float64(), false));
+/** How a constant column's values are dictionary-encoded (undefined: stored expanded). */
+export type ConstKind = 'utf8' | 'list';
+
+export function constKind(values: unknown[]): ConstKind | undefined {
+  if (values.every((v) => typeof v === 'string')) return 'utf8';
+  if (values.every((v) => Array.isArray(v) && v.every((x) => typeof x === 'number'))) return 'list';
   return undefined;
 }
 
-/**
- * One record batch over `frames` (all with the same layout). `dictTypes` keeps one Dictionary type per column for
- * the life of a segment file, so every batch of the file has the same schema.
- */
-export function logBatch(frames: ResultFrame[], dictTypes: Map<string, arrow.Dictionary>): arrow.RecordBatch {
+const KIND_TYPE: Record<ConstKind, () => arrow.DataType> = {
+  utf8: () => new arrow.Utf8(),
+  list: () => new arrow.List(new arrow.Field('item', new arrow.Float64(), false)),
+};
+
+/** One record batch over `frames` (all with the same layout), its constants encoded with the segment's `dicts`. */
+export function logBatch(frames: ResultFrame[], dicts: Dictionaries): arrow.RecordBatch {
   const first = frames[0]!;
   const n = frames.reduce((a, f) => a + f.numRows, 0);
   const starts: number[] = [];
@@ -44,7 +48,7 @@ export function logBatch(frames: ResultFrame[], dictTypes: Map<string, arrow.Dic
   for (const [name, c0] of first.columns) {
     const cols = frames.map((f) => f.columns.get(name)!);
     if (c0.kind === 'values' && c0.constant) {
-      const v = constantDict(name, cols.map(constValue), frames, n, dictTypes);
+      const v = constantDict(name, cols.map(constValue), frames, n, dicts);
       if (v) {
         vectors[name] = v;
         continue;
@@ -63,10 +67,51 @@ export function logBatch(frames: ResultFrame[], dictTypes: Map<string, arrow.Dic
   return table.batches.length === 1 ? table.batches[0]! : new arrow.RecordBatch(table.schema, table.batches[0]!.data);
 }
 
-function constantDict(name: string, perFrame: unknown[], frames: ResultFrame[], n: number, dictTypes: Map<string, arrow.Dictionary>): arrow.Vector | undefined {
+/**
+ * A segment's dictionary-encoded columns: one Dictionary type per column for the life of the segment file (so every
+ * batch of the file has the same schema), and the dictionary last written for each. The same values as that one
+ * give back the same dictionary object, which the stream writer does not write again (pipeline_version and
+ * last_model rarely change; only the indices are written per batch).
+ */
+export class Dictionaries {
+  private readonly types = new Map<string, arrow.Dictionary>();
+  private readonly last = new Map<arrow.Dictionary, { key: string; distinct: unknown[]; values?: arrow.Vector }>();
+
+  /** The column's Dictionary type for `kind` values (undefined when not in the schema and not `create`). */
+  type(name: string, kind: ConstKind, create: boolean): arrow.Dictionary | undefined {
+    const key = `${name}:${kind}`;
+    let type = this.types.get(key);
+    // Ids numbered per segment (not apache-arrow's process-wide counter): the same rows make the same file.
+    if (!type && create) this.types.set(key, (type = new arrow.Dictionary(KIND_TYPE[kind](), new arrow.Int16(), this.types.size)));
+    return type;
+  }
+
+  /** Whether the dictionary last used for `type` is the one keyed `key` (then it is not written again). */
+  isCurrent(type: arrow.Dictionary, key: string): boolean {
+    return this.last.get(type)?.key === key;
+  }
+
+  /** Makes `distinct` (keyed by `key`) the dictionary last used for `type`. */
+  use(type: arrow.Dictionary, distinct: unknown[], key: string): void {
+    if (!this.isCurrent(type, key)) this.last.set(type, { key, distinct });
+  }
+
+  /** The dictionary for `distinct` (keyed by `key`): the same object as last time when they are the same values. */
+  values(type: arrow.Dictionary, distinct: unknown[], key: string): arrow.Vector {
+    this.use(type, distinct, key);
+    const last = this.last.get(type)!;
+    return (last.values ??= dictionaryValues(last.distinct, type.dictionary));
+  }
+}
+
+/** One constant column of `frames` as dictionary indices (int16: at most one entry per request, ≤ 8192 per batch). */
+export function distinctConstants(perFrame: unknown[], frames: ResultFrame[], idx: Int16Array): { distinct: unknown[]; key: string } {
+  if (perFrame.length === 1) {
+    idx.fill(0, 0, frames[0]!.numRows);
+    return { distinct: perFrame, key: JSON.stringify(perFrame[0]) ?? 'null' };
+  }
   const keys = new Map<string, number>();
   const distinct: unknown[] = [];
-  const idx = new Int16Array(n); // at most one entry per request: a coalesced batch holds at most 8192 requests
   let at = 0;
   perFrame.forEach((v, i) => {
     const key = JSON.stringify(v) ?? 'null';
@@ -78,33 +123,39 @@ function constantDict(name: string, perFrame: unknown[], frames: ResultFrame[], 
     idx.fill(k, at, at + frames[i]!.numRows);
     at += frames[i]!.numRows;
   });
-  const valueType = constType(distinct);
-  if (!valueType) return undefined;
-  const dictKey = `${name}:${valueType}`;
-  let type = dictTypes.get(dictKey);
-  if (!type) dictTypes.set(dictKey, (type = new arrow.Dictionary(valueType, new arrow.Int16())));
-  // The same values as the segment's previous batch: the same dictionary object, which the stream writer does not
-  // write again (pipeline_version and last_model rarely change; only the indices are written per batch).
-  const key = distinct.map((v) => JSON.stringify(v)).join('\n');
-  let last = lastDictionary.get(type);
-  if (last?.key !== key) lastDictionary.set(type, (last = { key, values: dictionaryValues(distinct, valueType) }));
-  return arrow.makeVector(arrow.makeData({ type, length: n, data: idx, dictionary: last.values }));
+  return { distinct, key: [...keys.keys()].join('\n') };
 }
 
-/** Per segment (its Dictionary types are its own): the last dictionary written for a column. */
-const lastDictionary = new WeakMap<arrow.Dictionary, { key: string; values: arrow.Vector }>();
+function constantDict(name: string, perFrame: unknown[], frames: ResultFrame[], n: number, dicts: Dictionaries): arrow.Vector | undefined {
+  const idx = new Int16Array(n);
+  const { distinct, key } = distinctConstants(perFrame, frames, idx);
+  const kind = constKind(distinct);
+  if (!kind) return undefined;
+  const type = dicts.type(name, kind, true)!;
+  return arrow.makeVector(arrow.makeData({ type, length: n, data: idx, dictionary: dicts.values(type, distinct, key) }));
+}
 
-/** The dictionary of a constant column, built straight from its values (an Arrow builder costs more than the batch). */
-function dictionaryValues(values: unknown[], type: arrow.DataType): arrow.Vector {
+/** The buffers of a dictionary (as apache-arrow lays them out): offsets, then UTF-8 bytes or the lists' float64s. */
+export function dictionaryBuffers(values: unknown[], kind: ConstKind): { offsets: Int32Array; data: Uint8Array | Float64Array } {
   const offsets = new Int32Array(values.length + 1);
-  if (arrow.DataType.isUtf8(type)) {
+  if (kind === 'utf8') {
     const parts = values.map((v) => Buffer.from(v as string, 'utf8'));
     parts.forEach((b, i) => (offsets[i + 1] = offsets[i]! + b.length));
-    return arrow.makeVector(arrow.makeData({ type, length: values.length, valueOffsets: offsets, data: Buffer.concat(parts) }));
+    return { offsets, data: Buffer.concat(parts) };
   }
   const lists = values as number[][];
   lists.forEach((l, i) => (offsets[i + 1] = offsets[i]! + l.length));
-  const child = arrow.makeData({ type: new arrow.Float64(), length: offsets[values.length]!, data: Float64Array.from(lists.flat()) });
+  return { offsets, data: Float64Array.from(lists.length === 1 ? lists[0]! : lists.flat()) };
+}
+
+/** The dictionary of a constant column, built straight from its values (an Arrow builder costs more than the batch). */
+function dictionaryValues(values: unknown[], type: arrow.DataType): arrow.Vector {
+  if (arrow.DataType.isUtf8(type)) {
+    const { offsets, data } = dictionaryBuffers(values, 'utf8');
+    return arrow.makeVector(arrow.makeData({ type, length: values.length, valueOffsets: offsets, data: data as Uint8Array }));
+  }
+  const { offsets, data } = dictionaryBuffers(values, 'list');
+  const child = arrow.makeData({ type: new arrow.Float64(), length: data.length, data: data as Float64Array });
   return arrow.makeVector(arrow.makeData({ type: type as arrow.List<arrow.Float64>, length: values.length, valueOffsets: offsets, child }));
 }
 

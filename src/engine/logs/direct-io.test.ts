@@ -25,7 +25,7 @@ const row = (t: arrow.Table, i: number) =>
   Object.fromEntries(t.schema.fields.map((f) => [f.name, ((v) => (v instanceof arrow.Vector ? Array.from(v as Iterable<unknown>) : v))(t.getChild(f.name)!.get(i))]));
 const only = (dir: string) => path.join(dir, 'p', readdirSync(path.join(dir, 'p'))[0]!);
 
-// Sizes that stay inside the first block, cross block boundaries, and one append larger than the 8 MiB staging
+// Sizes that stay inside the first block, cross block boundaries, and one append larger than the 4 MiB staging
 // buffer (written in several pieces).
 const APPENDS: [number, number][] = [[1, 1000], [7, 1001], [300, 1002], [1, 1003], [400_000, 1004], [33, 1005]];
 

@@ -3,7 +3,8 @@ import { closeSync, fdatasync, fsync, mkdirSync, openSync, readdirSync, readFile
 import path from 'node:path';
 import { JoeyError } from '../../model/index.js';
 import type { ResultFrame } from '../runtime/encode.js';
-import { frameLayout, logBatch, plainVector } from './batch.js';
+import { Dictionaries, frameLayout, logBatch, plainVector } from './batch.js';
+import { BatchMessages } from './batch-messages.js';
 import { DirectIO, type DirectFile } from './direct-io.js';
 
 /**
@@ -88,7 +89,9 @@ interface Segment {
   schemaKey: string;
   writer: arrow.RecordBatchStreamWriter;
   sink: Chunks;
-  dictTypes: Map<string, arrow.Dictionary>;
+  dicts: Dictionaries;
+  /** Batches written without apache-arrow's writer, once proven (batch-messages.ts). */
+  messages: BatchMessages;
   rows: number;
   bytes: number;
   minTime: number;
@@ -157,23 +160,31 @@ export class SegmentWriter {
   write(pipeline: string, frames: ResultFrame[]): void {
     try {
       for (const group of batches(frames)) {
-        let dictTypes = this.segments.get(pipeline)?.dictTypes ?? new Map<string, arrow.Dictionary>();
-        let batch = logBatch(group, dictTypes);
-        let seg = this.segments.get(pipeline);
-        if (seg && seg.schemaKey !== schemaKey(batch.schema)) {
-          // New columns (another pipeline version): a new segment, so every segment has one schema.
-          this.retire(pipeline);
-          seg = undefined;
-          batch = logBatch(group, (dictTypes = new Map()));
+        const current = this.segments.get(pipeline);
+        let seg = current;
+        // Written straight from the frames once proven in this segment; else by apache-arrow (and compared).
+        const encoded = seg?.messages.encode(group);
+        let chunks: Uint8Array[];
+        if (seg && encoded?.proven) chunks = encoded.chunks;
+        else {
+          let dicts = seg?.dicts ?? new Dictionaries();
+          let batch = logBatch(group, dicts);
+          if (seg && seg.schemaKey !== schemaKey(batch.schema)) {
+            // New columns (another pipeline version): a new segment, so every segment has one schema.
+            this.retire(pipeline);
+            seg = undefined;
+            batch = logBatch(group, (dicts = new Dictionaries()));
+          }
+          seg ??= this.open(pipeline, batch.schema, dicts);
+          seg.writer.write(batch);
+          chunks = seg.sink.chunks;
+          seg.sink.chunks = [];
+          if (encoded && seg === current) seg.messages.check(encoded, chunks);
         }
-        seg ??= this.open(pipeline, batch.schema, dictTypes);
-        seg.writer.write(batch);
-        const chunks = seg.sink.chunks;
-        seg.sink.chunks = [];
         seg.bytes += seg.direct ? this.dio!.append(seg.direct, chunks) : writeAll(seg.fd, chunks);
         seg.dirty = true;
-        seg.rows += batch.numRows;
         for (const f of group) {
+          seg.rows += f.numRows;
           if (f.time < seg.minTime) seg.minTime = f.time;
           if (f.time > seg.maxTime) seg.maxTime = f.time;
         }
@@ -233,7 +244,7 @@ export class SegmentWriter {
     await Promise.all(segs.map((seg) => this.closeSegment(seg)));
   }
 
-  private open(pipeline: string, schema: arrow.Schema, dictTypes: Map<string, arrow.Dictionary>): Segment {
+  private open(pipeline: string, schema: arrow.Schema, dicts: Dictionaries): Segment {
     const dir = pipelineDir(this.root, pipeline);
     mkdirSync(dir, { recursive: true });
     if (this.dio === null) this.dio = this.directIO ? DirectIO.probe(dir) : undefined;
@@ -256,7 +267,7 @@ export class SegmentWriter {
       const sink = new Chunks();
       const writer = new arrow.RecordBatchStreamWriter({ autoDestroy: false });
       writer.reset(sink, schema);
-      const seg: Segment = { dir, seq, file, fd, ...(direct ? { direct } : {}), schemaKey: schemaKey(schema), writer, sink, dictTypes, rows: 0, bytes: 0, minTime: Infinity, maxTime: -Infinity, dirDirty: true, dirty: false, syncing: 0, retired: false };
+      const seg: Segment = { dir, seq, file, fd, ...(direct ? { direct } : {}), schemaKey: schemaKey(schema), writer, sink, dicts, messages: new BatchMessages(dicts), rows: 0, bytes: 0, minTime: Infinity, maxTime: -Infinity, dirDirty: true, dirty: false, syncing: 0, retired: false };
       this.segments.set(pipeline, seg);
       return seg;
     }

@@ -216,7 +216,7 @@ function boolFlags(vec: arrow.Vector, n: number): Uint8Array {
   return out;
 }
 
-const ARROW_TYPES: Record<string, () => arrow.DataType> = {
+export const ARROW_TYPES: Record<string, () => arrow.DataType> = {
   float32: () => new arrow.Float32(),
   float64: () => new arrow.Float64(),
   int8: () => new arrow.Int8(),
