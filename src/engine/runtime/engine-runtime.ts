@@ -4,7 +4,7 @@ import { InferenceLogStore, type LogStoreOptions } from '../logs/index.js';
 import type { DeploymentRuntime, LoadableModel } from '../runtime-port.js';
 import type { DeploymentRecord, ModelRef, PipelineStepDef, PipelineVersionRecord } from '../types.js';
 import type { InputFormat } from './decode.js';
-import { encodeArrow, encodePandasRecords, type ResultFrame } from './encode.js';
+import type { ResultFrame } from './encode.js';
 import { PipelineExecutor, type InferOptions } from './executor.js';
 import type { RuntimeModel } from './session.js';
 
@@ -138,13 +138,8 @@ export class EngineRuntime implements DeploymentRuntime {
     const ex = await this.executorFor(d);
     const opts: InferOptions = { ...(req.dataset ? { dataset: req.dataset } : {}), ...(req.datasetExclude ? { datasetExclude: req.datasetExclude } : {}) };
     const answer = req.answer ?? req.format;
-    if (answer === req.format) {
-      const r = await ex.inferBody(req.body, req.format, opts);
-      return { body: r.body, contentType: CONTENT_TYPES[answer], rows: r.rows, result: r.result };
-    }
-    const r = await ex.inferBody(req.body, req.format, opts);
-    const body = answer === 'arrow' ? encodeArrow(r.result) : encodePandasRecords(r.result);
-    return { body, contentType: CONTENT_TYPES[answer], rows: r.rows, result: r.result };
+    const r = await ex.inferBody(req.body, req.format, opts, answer);
+    return { body: r.body, contentType: CONTENT_TYPES[answer], rows: r.rows, result: r.result };
   }
 
   /** Resolves `<workspace>/<pipeline>` to its deployment record. */

@@ -1,6 +1,7 @@
 import { JoeyError, type PipelineStep } from '../../model/index.js';
 import { badInput, decodeInput, type InputFormat } from './decode.js';
-import { encodeArrow, encodePandasRecords, type ResultFrame } from './encode.js';
+import { ArrowAnswers } from './arrow-answers.js';
+import { encodePandasRecords, type ResultFrame } from './encode.js';
 import { cellOf, rowWidth, takeFrame, type Column, type Frame, type NumericArray } from './frame.js';
 import { ModelSession, type RuntimeModel } from './session.js';
 import { Validations } from './validations.js';
@@ -48,6 +49,9 @@ const now = () => process.hrtime.bigint();
  * anomaly.<name>…, [metadata.*]`. Sessions are created once in `create` and reused for every request.
  */
 export class PipelineExecutor {
+  /** Arrow answers written straight from the result's columns once proven (arrow-answers.ts). */
+  private readonly answers = new ArrowAnswers();
+
   private constructor(
     readonly pipeline: RuntimePipeline,
     private readonly sessions: Map<string, ModelSession>,
@@ -68,12 +72,12 @@ export class PipelineExecutor {
     return new PipelineExecutor(pipeline, sessions, validations, opts);
   }
 
-  /** Decodes a request body, runs it, and encodes the answer in the request's format. */
-  async inferBody(body: Uint8Array | string, format: InputFormat, opts: InferOptions = {}): Promise<{ body: Uint8Array | string; rows: number; result: ResultFrame }> {
+  /** Decodes a request body, runs it, and encodes the answer (in the request's format unless `answer` says). */
+  async inferBody(body: Uint8Array | string, format: InputFormat, opts: InferOptions = {}, answer: InputFormat = format): Promise<{ body: Uint8Array | string; rows: number; result: ResultFrame }> {
     const t0 = now();
     const frame = decodeInput(body, format);
     const result = await this.infer(frame, { ...opts, decodeNs: Number(now() - t0) });
-    const out = format === 'arrow' ? encodeArrow(result) : encodePandasRecords(result);
+    const out = answer === 'arrow' ? this.answers.encode(result) : encodePandasRecords(result);
     return { body: out, rows: result.numRows, result };
   }
 
