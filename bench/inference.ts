@@ -11,8 +11,11 @@
  * Paired rounds: bare, joey and joey without logging take turns in short slices, and each round gives a ratio;
  * the median (and range) of the rounds is reported, so a slow spell on this shared machine hits both sides.
  * Targets: joey ≥ 0.7× the bare rows/s at batch 10,000; HTTP batch-1 p50 < 2 ms over the in-process call.
- * Also printed: the disk's own ceiling for joey's log volume, measured now, written the way joey writes it
- * (direct I/O) and through the page cache (write + fsync), and joey with the log writer in its own thread.
+ * For scale, joey is also set against `session.run` alone on the already extracted tensor (a lower bound nobody
+ * can serve: no request decoded, no answer encoded).
+ * Also printed: the disk's own ceiling for joey's log volume, measured now (best of three tries), written the way
+ * joey writes it (direct I/O) and through the page cache (write + fsync), and joey with the log writer in its own
+ * thread.
  */
 import * as arrow from 'apache-arrow';
 import { closeSync, fsyncSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
@@ -89,6 +92,14 @@ async function bare(bytes: Uint8Array): Promise<Uint8Array> {
   // A fresh vector over the same values: apache-arrow serializes it much faster than the decoded one.
   const inT = arrow.makeData({ type: new arrow.FixedSizeList(29, new arrow.Field('item', new arrow.Float32(), false)), length: n, child: arrow.makeData({ type: new arrow.Float32(), length: values.length, data: values }) });
   return arrow.tableToIPC(new arrow.Table({ time: arrow.makeVector(time), 'in.tensor': arrow.makeVector(inT), 'out.dense_1': arrow.makeVector(list) }), 'file');
+}
+
+/** Only `session.run` on the request's tensor, already extracted: no decoding, no answer (a lower bound). */
+function runOnly(bytes: Uint8Array): (b: Uint8Array) => Promise<unknown> {
+  const t = arrow.tableFromIPC(bytes);
+  const values = (t.getChild('tensor')!.data[0]!.children[0]!.values as Float32Array).slice(0, t.numRows * 29);
+  const feeds = { dense_input: new ort.Tensor('float32', values, [t.numRows, 29]) };
+  return () => session.run(feeds);
 }
 
 // ------------------------------------------------------------------------------------------------ joey in-process
@@ -178,6 +189,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const fmt = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(0));
 console.log('batch     bare rows/s   joey rows/s   joey/bare (range)      joey w/o logging   log MB/s');
 const ratios: Record<number, number> = {};
+const runAlone: number[] = [];
 let bare10k = 0;
 let joey10k = 0;
 for (const n of [1, 100, 10_000]) {
@@ -192,6 +204,7 @@ for (const n of [1, 100, 10_000]) {
     const rb = await rate(bare, bytes, n, slice);
     const rj = await rate(joey, bytes, n, slice, logs);
     const ru = await rate(joeyNoLog, bytes, n, slice);
+    if (n === 10_000) runAlone.push(rj / (await rate(runOnly(bytes), bytes, n, slice)));
     b.push(rb);
     j.push(rj);
     u.push(ru / rb);
@@ -208,6 +221,7 @@ for (const n of [1, 100, 10_000]) {
   );
 }
 console.log(`target: ≥ 0.70x at batch 10,000 → ${ratios[10_000]! >= 0.7 ? 'met' : 'NOT met'} (median ${ratios[10_000]!.toFixed(2)}x)`);
+console.log(`joey at batch 10,000 against session.run alone on the extracted tensor (no decoding, no answer): ${median(runAlone).toFixed(2)}x`);
 
 // The writer thread, and the disk's ceilings for this log volume, at batch 10,000 (paired with bare again).
 {
@@ -219,8 +233,10 @@ console.log(`target: ≥ 0.70x at batch 10,000 → ${ratios[10_000]! >= 0.7 ? 'm
   }
   console.log(`joey with the log writer in its own thread (worker: true): ${median(t).toFixed(2)}x bare at batch 10,000`);
   const perRow = logs.bytes / logs.rows;
-  const direct = await diskCeiling(perRow, 10_000, 1500, true);
-  const cached = await diskCeiling(perRow, 10_000, 1500, false);
+  // The best of three tries each: the disk's throughput wanders with the host's other tenants.
+  const best = async (direct: boolean) => Math.max(...[await diskCeiling(perRow, 10_000, 700, direct), await diskCeiling(perRow, 10_000, 700, direct), await diskCeiling(perRow, 10_000, 700, direct)]);
+  const direct = await best(true);
+  const cached = await best(false);
   console.log(
     `log volume ${perRow.toFixed(0)} B/row. This disk, right now, takes that at ${fmt(direct)} rows/s with direct I/O ` +
       `(${((direct * perRow) / 1e6).toFixed(0)} MB/s, ${(direct / bare10k).toFixed(2)}x bare) and at ${fmt(cached)} rows/s ` +

@@ -143,7 +143,7 @@ export const bytes = (a: NumericArray | Uint8Array | Int32Array): Uint8Array => 
 
 /** Memory for the buffers a message is made of besides the frames' own (times, bits, indices, offsets), reused. */
 export class Scratch {
-  private mem = new ArrayBuffer(1 << 20);
+  private mem = new ArrayBuffer(64 << 10);
   private at = 0;
 
   /** Everything taken before is no longer needed (written or copied out). */
