@@ -107,6 +107,24 @@ describe('log batches written without apache-arrow', () => {
     }
   });
 
+  it('stay in use when apache-arrow writes again a dictionary that went out without it', async () => {
+    const counts = countEncodings();
+    const model = (name: string): Column => ({ kind: 'values', data: [name], constant: true });
+    // last_model changes once (checked), then again (written directly: apache-arrow's writer never saw that one);
+    // then pipeline_version changes for the first time, so apache-arrow writes a batch — and last_model again.
+    const seq = [frame(100, 1), frame(100, 2), frame(100, 3, { 'metadata.last_model': model('B') }), frame(100, 4, { 'metadata.last_model': model('C') }), frame(100, 5, { 'metadata.last_model': model('C') }), frame(100, 6, { 'metadata.last_model': model('C') })];
+    const dir = tmp();
+    const w = new SegmentWriter(dir, true, 64 << 20, true);
+    for (const f of seq) w.write('ws/p', [f]);
+    await w.sync('ws/p');
+    await w.close();
+    expect(counts).toEqual({ proven: 2, checked: 3, arrow: 0 });
+    const t = readPartition(path.join(dir, 'ws', 'p', readdirSync(path.join(dir, 'ws', 'p'))[0]!));
+    const at = (i: number, col: string) => t.getChild(col)!.get(i * 100 + 99);
+    expect(seq.map((_, i) => at(i, 'metadata.last_model'))).toEqual([...Array(2).fill(seq[0]!.columns.get('metadata.last_model')!.data[0]), 'B', 'C', 'C', 'C']);
+    expect(seq.map((_, i) => at(i, 'metadata.pipeline_version'))).toEqual(['v1', 'v1', 'v1', 'v1', 'v2', 'v2']);
+  });
+
   it('leave frames with other columns to apache-arrow (ragged lists)', async () => {
     const counts = countEncodings();
     const names = (n: number): Column => ({ kind: 'values', data: Array.from({ length: n }, (_, i) => Array.from({ length: i % 3 }, (_, j) => i + j)) });

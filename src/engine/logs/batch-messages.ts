@@ -35,8 +35,10 @@ export class BatchMessages {
     const body = new Body();
     const dicts: DictionaryUse[] = [];
     for (const write of plan.columns) if (!write(body, frames, n, { scratch: this.scratch, dicts: this.dicts, out: dicts })) return undefined;
-    const fresh = dicts.filter((d) => !this.dicts.isCurrent(d.type, d.key));
+    const changed = (byArrow: boolean) => dicts.filter((d) => !this.dicts.isCurrent(d.type, d.key, byArrow));
+    let fresh = changed(false);
     const proven = plan.proven && fresh.every((d) => plan.dictsProven.has(d.name));
+    if (!proven) fresh = changed(true); // what apache-arrow is about to write, to compare with
     const chunks: Uint8Array[] = [];
     for (const d of fresh) chunks.push(...this.dictionaryMessage(d));
     // Proven: these are now the segment's dictionaries. Otherwise apache-arrow is about to make them so.

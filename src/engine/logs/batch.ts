@@ -86,9 +86,13 @@ export class Dictionaries {
     return type;
   }
 
-  /** Whether the dictionary last used for `type` is the one keyed `key` (then it is not written again). */
-  isCurrent(type: arrow.Dictionary, key: string): boolean {
-    return this.last.get(type)?.key === key;
+  /**
+   * Whether the dictionary last used for `type` is the one keyed `key`: then it is not written again — by
+   * apache-arrow's writer only if that writer has seen it as a vector (`byArrow`), not when it went out without one.
+   */
+  isCurrent(type: arrow.Dictionary, key: string, byArrow = false): boolean {
+    const last = this.last.get(type);
+    return last?.key === key && (!byArrow || last.values !== undefined);
   }
 
   /** Makes `distinct` (keyed by `key`) the dictionary last used for `type`. */
