@@ -141,7 +141,7 @@ export function message(header: BatchHeader | DictionaryBatch, bodyLength: numbe
 
 export const bytes = (a: NumericArray | Uint8Array | Int32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
-/** Memory for the buffers a message is made of besides the frames' own (times, bits, indices, offsets), reused. */
+/** Memory for the buffers a message is made of besides the frames' own (times, bits, indices), reused. */
 export class Scratch {
   private mem = new ArrayBuffer(64 << 10);
   private at = 0;
