@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import { columnVector, fillTime, type ResultFrame } from '../runtime/encode.js';
+import { columnVector, frameTimes, type ResultFrame } from '../runtime/encode.js';
 import type { Column } from '../runtime/frame.js';
 
 /**
@@ -38,10 +38,7 @@ const KIND_TYPE: Record<ConstKind, () => arrow.DataType> = {
 export function logBatch(frames: ResultFrame[], dicts: Dictionaries): arrow.RecordBatch {
   const first = frames[0]!;
   const n = frames.reduce((a, f) => a + f.numRows, 0);
-  const starts: number[] = [];
-  for (let at = 0, i = 0; i < frames.length; at += frames[i]!.numRows, i++) starts.push(at);
-  const times = new BigInt64Array(n);
-  frames.forEach((f, i) => fillTime(times, f.time, starts[i]!, starts[i]! + f.numRows));
+  const times = frameTimes(frames, new BigInt64Array(n));
   const vectors: Record<string, arrow.Vector> = {
     time: arrow.makeVector(arrow.makeData({ type: new arrow.TimestampMillisecond(), length: n, data: times })),
   };

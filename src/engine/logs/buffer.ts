@@ -1,4 +1,4 @@
-import type { ResultFrame } from '../runtime/encode.js';
+import { isFixedSizeList, type ResultFrame } from '../runtime/encode.js';
 import { SegmentWriter } from './partitions.js';
 
 export interface BufferOptions {
@@ -140,7 +140,7 @@ export function transferable(f: ResultFrame, transfer: ArrayBuffer[] = []): Resu
   const columns = new Map();
   for (const [k, c] of f.columns) {
     if (c.kind === 'tensor') {
-      const fixed = c.fixed || (!!c.arrow && c.arrow.type.toString().startsWith('FixedSizeList'));
+      const fixed = isFixedSizeList(c);
       // Copy views: posting a view would copy its whole underlying buffer (e.g. the entire request body).
       // Our own copies are transferred (moved), not cloned a second time.
       const own = c.data.byteLength === c.data.buffer.byteLength;

@@ -1,7 +1,7 @@
 import { BufferRegion, FieldNode, Message, RecordBatch as BatchHeader, type DictionaryBatch } from 'apache-arrow/ipc/metadata/message';
-import { ARROW_LEAF, fillTime, packBits, type ResultFrame } from './encode.js';
+import { ARROW_LEAF, frameTimes, isFixedSizeList, packBits, type ResultFrame } from './encode.js';
 import type { Column, NumericArray } from './frame.js';
-import { ARROW_TYPES } from './validations.js';
+import { ARROW_TYPES, listOffsets } from './validations.js';
 
 /**
  * Arrow IPC messages written straight from frame columns, without building Arrow vectors and running them through
@@ -16,16 +16,15 @@ export type ColumnWriter<C extends { scratch: Scratch } = { scratch: Scratch }> 
 
 type Tensor = Extract<Column, { kind: 'tensor' }>;
 
-/** Whether `columnVector` makes a tensor column a FixedSizeList: a lone frame keeps its decoded vector's type. */
-export const isFixed = (c: Tensor, frames: number): boolean => !!c.fixed || (frames === 1 && !!c.arrow && c.arrow.type.toString().startsWith('FixedSizeList'));
+/** Whether `logBatch` / `columnVector` make a tensor column a FixedSizeList: coalesced frames (copies) keep only `fixed`. */
+export const isFixed = (c: Tensor, frames: number): boolean => (frames === 1 ? isFixedSizeList(c) : !!c.fixed);
 
 /** What decides a tensor column's Arrow type. */
 export const tensorSignature = (name: string, c: Tensor, frames: number): string => `${name}:${c.type}[${c.shape.join(',')}]${isFixed(c, frames) ? 'F' : 'L'};`;
 
 /** The `time` column: every row of a frame has the frame's time (timestamp[ms]). */
 export const timeColumn: ColumnWriter = (body, frames, n, { scratch }) => {
-  const times = new BigInt64Array(...scratch.take(n * 8), n);
-  for (let at = 0, i = 0; i < frames.length; at += frames[i]!.numRows, i++) fillTime(times, frames[i]!.time, at, at + frames[i]!.numRows);
+  const times = frameTimes(frames, new BigInt64Array(...scratch.take(n * 8), n));
   body.field(n);
   body.buffer([bytes(times)]);
   return true;
@@ -78,16 +77,11 @@ export function tensorColumn(name: string, c: Tensor, fixed: boolean): ColumnWri
       return true;
     };
   }
-  let offsets = new Int32Array(0); // the last row count's, kept: requests of a deployment tend to be alike
   return (body, frames, n) => {
     const values = parts(frames);
     if (!values) return false;
-    if (offsets.length !== n + 1) {
-      offsets = new Int32Array(n + 1);
-      for (let i = 0; i <= n; i++) offsets[i] = i * w;
-    }
     body.field(n);
-    body.buffer([bytes(offsets)]);
+    body.buffer([bytes(listOffsets(n, w))]);
     body.field(n * w);
     body.buffer(values);
     return true;

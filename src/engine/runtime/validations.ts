@@ -243,7 +243,7 @@ export function tensorVector(col: Extract<Column, { kind: 'tensor' }>, numRows: 
  * Offsets of `n` lists of `w` values each. Arrow data is immutable, so the last few are kept and shared: every
  * request of a deployment has the same shapes.
  */
-function listOffsets(n: number, w: number): Int32Array {
+export function listOffsets(n: number, w: number): Int32Array {
   const key = `${n}x${w}`;
   let offsets = offsetsCache.get(key);
   if (!offsets) {
