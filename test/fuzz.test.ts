@@ -1,17 +1,16 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { findManifestFiles, loadRepo } from '../src/manifest/index.js';
 import { specHash } from '../src/model/canonical.js';
+import { copyExamples } from './examples.js';
 
 /**
  * 1,000 seeded random mutations of the example manifests: structural (delete/insert keys, change types, swap
  * values) and textual (garbled YAML). loadRepo must never throw, and every diagnostic must be well formed.
  */
-const EXAMPLES = fileURLToPath(new URL('../examples', import.meta.url));
 const ITERATIONS = 1000;
 
 function mulberry32(seed: number) {
@@ -106,7 +105,7 @@ function garbleText(r: Rand, text: string): string {
 describe('fuzzing the loader', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'joey-fuzz-'));
   const repo = join(tmp, 'repo');
-  cpSync(EXAMPLES, repo, { recursive: true });
+  copyExamples(repo);
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it(`${ITERATIONS} seeded mutations of the examples: 0 uncaught exceptions`, async () => {

@@ -1,8 +1,9 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { simpleGit } from 'simple-git';
+import { copyExamples } from './examples.js';
 
 export const ROOT = join(import.meta.dirname, '..');
 export const BIN = join(ROOT, 'bin', 'run.js');
@@ -10,7 +11,7 @@ export const BIN = join(ROOT, 'bin', 'run.js');
 /** A git repo holding a copy of examples/ (so tests can edit it). */
 export async function examplesRepo(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'joey-e2e-'));
-  cpSync(join(ROOT, 'examples'), dir, { recursive: true });
+  copyExamples(dir);
   const git = simpleGit({ baseDir: dir });
   await git.init();
   await git.addConfig('user.email', 't@example.com').addConfig('user.name', 't');

@@ -1,5 +1,5 @@
 import { describe, expect, it, beforeAll } from 'vitest';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
@@ -9,12 +9,12 @@ import { savePlanFile, loadPlanFile } from '../src/apply/planfile.js';
 import { detectDrift, renderDriftText } from '../src/apply/drift.js';
 import { importObject, generateManifests } from '../src/apply/import.js';
 import { hasChanges, renderPlanText, COMMIT, isManaged } from '../src/plan/index.js';
+import { copyExamples } from './examples.js';
 
-const EXAMPLES = join(import.meta.dirname, '..', 'examples');
 
 async function repoCopy(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'joey-repo-'));
-  cpSync(EXAMPLES, dir, { recursive: true });
+  copyExamples(dir);
   const git = simpleGit({ baseDir: dir });
   await git.init();
   await git.addConfig('user.email', 't@example.com').addConfig('user.name', 't');

@@ -4,7 +4,7 @@
  * replayed from real model outputs, so the charts have windows to draw), an assay evaluated over those logs,
  * and task runs of the example orchestration (one succeeds, one fails).
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
@@ -14,6 +14,7 @@ import { EngineRuntime } from '../src/engine/runtime/index.js';
 import { assaysOf } from '../src/engine/assays/index.js';
 import { tasksOf } from '../src/engine/tasks/index.js';
 import { startDetachedRun } from '../src/engine/tasks/detached.js';
+import { copyExamples } from './examples.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const HOUR = 3_600_000;
@@ -32,7 +33,7 @@ const records = (file: string): { tensor: number[] }[] => JSON.parse(readFileSyn
 
 export async function seedExamples(now = Date.now()): Promise<Seeded> {
   const dir = mkdtempSync(join(tmpdir(), 'joey-ui-'));
-  cpSync(join(ROOT, 'examples'), dir, { recursive: true });
+  copyExamples(dir);
   // The example assay is committed second, once there is traffic: its baseline is the first hour of the
   // replayed history (six hours ago), its windows the hours after it.
   const h0 = Math.floor(now / HOUR) * HOUR - 6 * HOUR;

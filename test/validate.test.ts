@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadRepo } from '../src/manifest/index.js';
 import { formatDiagnostic, type Diagnostic } from '../src/model/index.js';
+import { copyExamples } from './examples.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BROKEN = join(ROOT, 'test/fixtures/broken');
@@ -132,7 +133,7 @@ describe('environment overlays', () => {
   });
 
   it('reports problems an overlay introduces at the overlay line, and rebases artifact paths', async () => {
-    cpSync(EXAMPLES, join(tmp, 'repo'), { recursive: true });
+    copyExamples(join(tmp, 'repo'));
     const env = join(tmp, 'repo/environments/bad');
     cpSync(join(tmp, 'repo/environments/prod'), env, { recursive: true });
     writeFileSync(

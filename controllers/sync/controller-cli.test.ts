@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { copyExamples } from '../../test/examples.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' }).trim();
@@ -14,7 +15,7 @@ describe('joey controller (CLI)', () => {
   it('syncs at start, takes a signed webhook, refuses a broken commit, and stops on SIGTERM', async () => {
     const base = mkdtempSync(join(tmpdir(), 'joey-ctl-cli-'));
     const upstream = join(base, 'upstream');
-    cpSync(join(repo, 'examples'), upstream, { recursive: true });
+    copyExamples(upstream);
     git(upstream, 'init', '--quiet', '-b', 'main');
     git(upstream, 'add', '-A');
     git(upstream, 'commit', '--quiet', '-m', 'initial');

@@ -1,16 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TestApiServer } from '../../src/providers/kubernetes/testing/api-server.js';
 import { SyncController, type SyncEvent } from './controller.js';
 import { serveController, type ControllerHttp } from './http.js';
 import { kubernetesReconciler } from './reconcilers.js';
+import { copyExamples } from '../../test/examples.js';
 
-const examples = fileURLToPath(new URL('../../examples', import.meta.url));
 const SECRET = 'webhook-s3cret';
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' }).trim();
 
@@ -56,7 +55,7 @@ beforeEach(async () => {
   await api.start();
   const base = mkdtempSync(join(tmpdir(), 'joey-sync-'));
   upstream = join(base, 'upstream');
-  cpSync(examples, upstream, { recursive: true });
+  copyExamples(upstream);
   git(upstream, 'init', '--quiet', '-b', 'main');
   git(upstream, 'add', '-A');
   git(upstream, 'commit', '--quiet', '-m', 'initial manifests');

@@ -1,16 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openEngineProvider } from '../../src/providers/engine/provider.js';
 import { SyncController, type SyncEvent } from './controller.js';
 import { serveController, type ControllerHttp } from './http.js';
 import { engineReconciler } from './reconcilers.js';
+import { copyExamples } from '../../test/examples.js';
 
-const examples = fileURLToPath(new URL('../../examples', import.meta.url));
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' }).trim();
 
 let ctl: SyncController | undefined;
@@ -35,7 +34,7 @@ describe('joey controller with the embedded engine', () => {
   it('a pushed commit that changes a validation is live in the engine within seconds of the webhook', async () => {
     const base = mkdtempSync(join(tmpdir(), 'joey-esync-'));
     const upstream = join(base, 'upstream');
-    cpSync(examples, upstream, { recursive: true });
+    copyExamples(upstream);
     git(upstream, 'init', '--quiet', '-b', 'main');
     git(upstream, 'add', '-A');
     git(upstream, 'commit', '--quiet', '-m', 'initial');

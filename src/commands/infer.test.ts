@@ -1,10 +1,11 @@
 import * as arrow from 'apache-arrow';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../engine/index.js';
+import { copyExamples } from '../../test/examples.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const FX = path.join(ROOT, 'test/fixtures/runtime/');
@@ -93,7 +94,7 @@ describe('joey apply examples → joey infer', () => {
   it('the examples repo, applied, answers on ccfraud and routes the A/B pipeline by customer_id', () => {
     const repo = mkdtempSync(path.join(tmpdir(), 'joey-infer-examples-'));
     try {
-      cpSync(path.join(ROOT, 'examples'), repo, { recursive: true });
+      copyExamples(repo);
       const run = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin/run.js'), ...args], { cwd: repo, encoding: 'utf8', timeout: 120_000 });
       const applied = run('apply', '.', '--auto-approve');
       expect(applied.status, applied.stderr).toBe(0);

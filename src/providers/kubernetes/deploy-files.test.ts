@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { schemaErrors } from './testing/validate-schema.js';
+import { copyExamples } from '../../../test/examples.js';
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
@@ -32,7 +33,7 @@ describe('deploy/ files', () => {
     const origin = join(dir, 'origin.git');
     const work = join(dir, 'work');
     git(dir, 'init', '--quiet', '--bare', origin);
-    cpSync(join(repo, 'examples'), work, { recursive: true });
+    copyExamples(work);
     git(work, 'init', '--quiet', '-b', 'main');
     git(work, 'add', '-A');
     git(work, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '--quiet', '-m', 'manifests');

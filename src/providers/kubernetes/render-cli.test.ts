@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { schemaErrors } from './testing/validate-schema.js';
+import { copyExamples } from '../../../test/examples.js';
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
 const joey = (args: string[], env: NodeJS.ProcessEnv = {}, cwd = repo) =>
@@ -62,7 +63,7 @@ describe('joey render (CLI)', () => {
 
   it('refuses a broken repo: diagnostics on stderr, nothing on stdout, exit 1', () => {
     const dir = mkdtempSync(join(tmpdir(), 'joey-render-'));
-    cpSync(join(repo, 'examples'), dir, { recursive: true });
+    copyExamples(dir);
     writeFileSync(join(dir, 'pipelines', 'broken.yaml'), 'apiVersion: joey.dev/v1\nkind: Pipeline\nmetadata: {name: broken, workspace: fraud}\nspec:\n  steps: [{model: nope}]\n');
     const r = joey(['render', dir]);
     expect(r.status).toBe(1);
